@@ -115,7 +115,12 @@ fn parse_worker_threads(value: &Expr) -> syn::Result<WorkerThreads> {
             ),
         ));
     }
-    let count: usize = literal.base10_parse()?;
+    let count: usize = literal.base10_parse().map_err(|_| {
+        syn::Error::new(
+            literal.span(),
+            format!("`{WORKER_THREADS}` is too large for a `usize`"),
+        )
+    })?;
     if count == 0 {
         return Err(syn::Error::new(
             literal.span(),
@@ -208,7 +213,7 @@ mod tests {
     fn overflow_is_rejected() {
         assert_eq!(
             error_message(quote!(worker_threads = 100000000000000000000000)),
-            "number too large to fit in target type"
+            "`worker_threads` is too large for a `usize`"
         );
     }
 

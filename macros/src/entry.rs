@@ -5,12 +5,11 @@
 //!
 //! ```text
 //! fn main() -> R {
-//!     let body = async move { body };
 //!     ::magpie::runtime::Builder::new()
 //!         .worker_threads(4)
 //!         .build()
 //!         .expect("failed to build the magpie runtime")
-//!         .block_on(body)
+//!         .block_on(async move { body })
 //! }
 //! ```
 //!
@@ -25,8 +24,8 @@
 //! output down to our message, instead of adding "`main` function not found" or
 //! "`main` is not allowed to be `async`" on top of it.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, ToTokens};
+use proc_macro2::TokenStream;
+use quote::quote;
 use syn::punctuated::Punctuated;
 use syn::{AttrStyle, Attribute, ItemFn};
 
@@ -175,21 +174,21 @@ fn build_function(kind: EntryKind, args: &EntryArgs, function: ItemFn) -> TokenS
         (None, EntryKind::Main) => TokenStream::new(),
     };
 
-    // Mixed-site hygiene: the user's code can neither see nor shadow this binding.
-    let body = syn::Ident::new("body", Span::mixed_site());
-    let statements = block.stmts.iter().map(ToTokens::to_token_stream);
+    // The async block is passed straight to `block_on` rather than bound to a local first:
+    // a `let` would need a name, and a user's `const` of that name in scope would turn the
+    // binding into a pattern match.
+    let statements = &block.stmts;
 
     quote! {
         #test_attr
         #(#outer_attrs)*
         #vis #sig {
             #(#inner_attrs)*
-            let #body = async move { #(#statements)* };
             ::magpie::runtime::Builder::new()
                 #worker_threads
                 .build()
                 .expect("failed to build the magpie runtime")
-                .block_on(#body)
+                .block_on(async move { #(#statements)* })
         }
     }
 }
@@ -197,6 +196,7 @@ fn build_function(kind: EntryKind, args: &EntryArgs, function: ItemFn) -> TokenS
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quote::ToTokens;
 
     fn expand(kind: EntryKind, args: TokenStream, item: TokenStream) -> String {
         expand_entry(kind, args, item).to_string()
@@ -228,11 +228,10 @@ mod tests {
             output,
             normalize(quote! {
                 fn main() {
-                    let body = async move { work().await; };
                     ::magpie::runtime::Builder::new()
                         .build()
                         .expect("failed to build the magpie runtime")
-                        .block_on(body)
+                        .block_on(async move { work().await; })
                 }
             })
         );
@@ -259,12 +258,11 @@ mod tests {
                 #[allow(unused)]
                 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
                     #![allow(clippy::all)]
-                    let body = async move { return Ok(()); };
                     ::magpie::runtime::Builder::new()
                         .worker_threads(4)
                         .build()
                         .expect("failed to build the magpie runtime")
-                        .block_on(body)
+                        .block_on(async move { return Ok(()); })
                 }
             })
         );
@@ -286,12 +284,11 @@ mod tests {
                 #[::core::prelude::v1::test]
                 #[should_panic(expected = "boom")]
                 fn panics() {
-                    let body = async move { panic!("boom"); };
                     ::magpie::runtime::Builder::new()
                         .worker_threads(2)
                         .build()
                         .expect("failed to build the magpie runtime")
-                        .block_on(body)
+                        .block_on(async move { panic!("boom"); })
                 }
             })
         );

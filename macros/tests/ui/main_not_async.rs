@@ -1,0 +1,2 @@
+#[magpie_macros::main]
+fn main() {}

@@ -1,0 +1,4 @@
+#[magpie_macros::main]
+async fn main(arguments: Vec<String>) {
+    drop(arguments);
+}

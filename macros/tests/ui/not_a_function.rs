@@ -1,0 +1,4 @@
+#[magpie_macros::main]
+struct Server;
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[magpie_macros::test]
+fn not_async() {}
+
+fn main() {}

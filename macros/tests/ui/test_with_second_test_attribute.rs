@@ -1,0 +1,5 @@
+#[magpie_macros::test]
+#[test]
+async fn registered_twice() {}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[magpie_macros::main(flavor = "multi_thread")]
+async fn main() {}
