@@ -1,1 +1,4 @@
-//! placeholder
+//! magpie-timer: the hierarchical timer wheel behind `magpie::time`.
+#![deny(missing_docs)]
+
+pub mod wheel;
