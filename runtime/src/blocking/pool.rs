@@ -1,0 +1,233 @@
+//! The blocking thread pool: a FIFO queue of blocking tasks served by
+//! threads started on demand up to a cap, which exit after idling for the
+//! keep-alive, or at shutdown.
+//!
+//! `PoolState` is guarded by one mutex: any thread that spawns pushes to the
+//! queue and may start a thread; pool threads pop from it and count
+//! themselves idle/alive; shutdown sets the flag and waits for the threads.
+
+use super::task::{BlockingSchedule, BlockingTask};
+use crate::rt::Handle;
+use crate::rt::builder::Callback;
+use crate::sync::{Condvar, Mutex};
+use crate::task::{self, Id, JoinHandle, Notified};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub(crate) struct PoolConfig {
+    pub(crate) max_threads: usize,
+    pub(crate) keep_alive: Duration,
+    pub(crate) thread_name: String,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) on_start: Option<Callback>,
+    pub(crate) on_stop: Option<Callback>,
+}
+
+type Job = Notified<BlockingSchedule>;
+
+struct PoolState {
+    queue: VecDeque<Job>,
+    /// Threads alive (busy or idle).
+    num_threads: usize,
+    /// Threads waiting on `work_cvar`.
+    num_idle: usize,
+    /// Wake-ups sent to idle threads and not yet consumed, so a burst of
+    /// spawns does not count one idle thread several times.
+    num_notify: usize,
+    shutdown: bool,
+    /// Join handles of running threads, keyed by a pool-local id.
+    threads: Vec<(usize, std::thread::JoinHandle<()>)>,
+    next_thread_id: usize,
+}
+
+struct PoolShared {
+    state: Mutex<PoolState>,
+    /// Signalled when work is queued or at shutdown; idle threads wait on it.
+    work_cvar: Condvar,
+    /// Signalled when a thread exits; shutdown waits on it.
+    exit_cvar: Condvar,
+    config: PoolConfig,
+}
+
+/// Owned by the `Runtime`: shuts the pool down.
+pub(crate) struct BlockingPool {
+    shared: Arc<PoolShared>,
+}
+
+/// Held by the runtime handle: spawns onto the pool.
+pub(crate) struct BlockingSpawner {
+    shared: Arc<PoolShared>,
+}
+
+impl BlockingPool {
+    pub(crate) fn new(config: PoolConfig) -> BlockingPool {
+        BlockingPool {
+            shared: Arc::new(PoolShared {
+                state: Mutex::new(PoolState {
+                    queue: VecDeque::new(),
+                    num_threads: 0,
+                    num_idle: 0,
+                    num_notify: 0,
+                    shutdown: false,
+                    threads: Vec::new(),
+                    next_thread_id: 0,
+                }),
+                work_cvar: Condvar::new(),
+                exit_cvar: Condvar::new(),
+                config,
+            }),
+        }
+    }
+
+    pub(crate) fn spawner(&self) -> BlockingSpawner {
+        BlockingSpawner {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Stops accepting work, cancels queued closures that have not started,
+    /// and waits up to `timeout` for running ones; threads still running
+    /// after that are detached.
+    pub(crate) fn shutdown(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.shared.state.lock();
+        state.shutdown = true;
+        let queued: Vec<Job> = state.queue.drain(..).collect();
+        self.shared.work_cvar.notify_all();
+        drop(state);
+        for job in queued {
+            job.shutdown();
+        }
+        let mut state = self.shared.state.lock();
+        while state.num_threads > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            state = self.shared.exit_cvar.wait_timeout(state, deadline - now);
+        }
+        let finished: Vec<_> = if state.num_threads == 0 {
+            state.threads.drain(..).collect()
+        } else {
+            Vec::new()
+        };
+        drop(state);
+        for (_, thread) in finished {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl BlockingSpawner {
+    /// # Panics
+    ///
+    /// Panics when the pool has no thread at all and the OS refuses to
+    /// start one (the closure could never run).
+    pub(crate) fn spawn<F, R>(&self, handle: &Handle, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (job, join) = task::new_unowned_task(BlockingTask::new(f), BlockingSchedule, Id::next());
+        let mut state = self.shared.state.lock();
+        if state.shutdown {
+            drop(state);
+            job.shutdown();
+            return join;
+        }
+        state.queue.push_back(job);
+        if state.num_idle > state.num_notify {
+            state.num_notify += 1;
+            self.shared.work_cvar.notify_one();
+        } else if state.num_threads < self.shared.config.max_threads {
+            let id = state.next_thread_id;
+            match self.start_thread(handle, id) {
+                Ok(thread) => {
+                    state.next_thread_id += 1;
+                    state.num_threads += 1;
+                    state.threads.push((id, thread));
+                }
+                Err(e) if state.num_threads == 0 => {
+                    let job = state.queue.pop_back();
+                    drop(state);
+                    if let Some(job) = job {
+                        job.shutdown();
+                    }
+                    panic!("failed to start a blocking-pool thread: {e}");
+                }
+                // Other threads exist: one of them will run the job.
+                Err(_) => {}
+            }
+        }
+        join
+    }
+
+    fn start_thread(&self, handle: &Handle, id: usize) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let config = &self.shared.config;
+        let mut builder = std::thread::Builder::new().name(config.thread_name.clone());
+        if let Some(size) = config.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let shared = self.shared.clone();
+        let handle = handle.clone();
+        builder.spawn(move || {
+            if let Some(f) = &shared.config.on_start {
+                f();
+            }
+            {
+                let _enter = handle.enter();
+                drop(handle);
+                run_thread(&shared, id);
+            }
+            if let Some(f) = &shared.config.on_stop {
+                f();
+            }
+            let mut state = shared.state.lock();
+            state.num_threads -= 1;
+            shared.exit_cvar.notify_all();
+        })
+    }
+}
+
+/// A pool thread's loop: run queued jobs; exit after idling for the
+/// keep-alive, or at shutdown. On a keep-alive exit the thread removes (and
+/// so detaches) its own join handle, since nobody will join it.
+fn run_thread(shared: &PoolShared, id: usize) {
+    let mut state = shared.state.lock();
+    loop {
+        if let Some(job) = state.queue.pop_front() {
+            drop(state);
+            job.run();
+            state = shared.state.lock();
+            continue;
+        }
+        if state.shutdown {
+            return;
+        }
+        state.num_idle += 1;
+        let idle_since = Instant::now();
+        loop {
+            let waited = idle_since.elapsed();
+            if waited >= shared.config.keep_alive {
+                break;
+            }
+            state = shared
+                .work_cvar
+                .wait_timeout(state, shared.config.keep_alive - waited);
+            if state.num_notify > 0 {
+                state.num_notify -= 1;
+                break;
+            }
+            if state.shutdown || !state.queue.is_empty() {
+                break;
+            }
+        }
+        state.num_idle -= 1;
+        if state.queue.is_empty() && !state.shutdown && idle_since.elapsed() >= shared.config.keep_alive {
+            state.threads.retain(|(tid, _)| *tid != id);
+            return;
+        }
+    }
+}
+

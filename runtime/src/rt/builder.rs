@@ -1,0 +1,222 @@
+//! `Builder`: configures and starts a runtime (threads, reactor, timer).
+
+use super::driver::{self, DriverHandle};
+use super::handle::{Handle, HandleInner};
+use super::runtime::{finalize, Lifecycle, Runtime};
+use super::context;
+use crate::blocking::{BlockingPool, PoolConfig};
+use crate::scheduler::{worker, Remote, Shared};
+use crate::scheduler::park::Parker;
+use crossbeam_deque::Worker as LocalQueue;
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
+
+/// Configures a [`Runtime`]. Setters take `&mut self` and return
+/// `&mut Self`, so a chain and a builder kept in a variable both work.
+///
+/// # Examples
+///
+/// ```
+/// use magpie_runtime::runtime::Builder;
+/// let rt = Builder::new()
+///     .worker_threads(2)
+///     .thread_name("my-pool")
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { 5 }), 5);
+/// ```
+pub struct Builder {
+    worker_threads: Option<usize>,
+    max_blocking_threads: usize,
+    thread_name: String,
+    thread_stack_size: Option<usize>,
+    keep_alive: Duration,
+    on_thread_start: Option<Callback>,
+    on_thread_stop: Option<Callback>,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// A builder with the defaults: one worker per core (`num_cpus`), up to
+    /// 512 blocking threads kept alive 10 s when idle, threads named
+    /// `magpie-runtime-worker`.
+    pub fn new() -> Builder {
+        Builder {
+            worker_threads: None,
+            max_blocking_threads: 512,
+            thread_name: "magpie-runtime-worker".to_owned(),
+            thread_stack_size: None,
+            keep_alive: Duration::from_secs(10),
+            on_thread_start: None,
+            on_thread_stop: None,
+        }
+    }
+
+    /// The number of worker threads. `build` fails when it is 0.
+    pub fn worker_threads(&mut self, n: usize) -> &mut Self {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// The most threads the blocking pool may run at once (default 512).
+    /// `build` fails when it is 0.
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// The name of the runtime's threads.
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// The stack size of the runtime's threads, in bytes.
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Self {
+        self.thread_stack_size = Some(bytes);
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before exiting
+    /// (default 10 s).
+    pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
+        self.keep_alive = duration;
+        self
+    }
+
+    /// Runs `f` on each runtime thread (worker and blocking) when it starts.
+    pub fn on_thread_start<F: Fn() + Send + Sync + 'static>(&mut self, f: F) -> &mut Self {
+        self.on_thread_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on each runtime thread (worker and blocking) before it exits.
+    pub fn on_thread_stop<F: Fn() + Send + Sync + 'static>(&mut self, f: F) -> &mut Self {
+        self.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// Starts the runtime.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` when `worker_threads` or `max_blocking_threads` is 0;
+    /// otherwise the OS error from creating the reactor or a thread.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let workers = self.worker_threads.unwrap_or_else(num_cpus::get);
+        if workers == 0 {
+            return Err(invalid("worker_threads must be at least 1"));
+        }
+        if self.max_blocking_threads == 0 {
+            return Err(invalid("max_blocking_threads must be at least 1"));
+        }
+
+        let reactor = magpie_io_driver::Reactor::new()?;
+        let reactor_handle = reactor.handle();
+        let unpark_reactor = reactor_handle.clone();
+        let timer =
+            magpie_timer::TimerHandle::new(workers + 1, Arc::new(move || unpark_reactor.unpark()));
+
+        let locals: Vec<LocalQueue<worker::QueuedTask>> =
+            (0..workers).map(|_| LocalQueue::new_fifo()).collect();
+        let remotes = locals
+            .iter()
+            .map(|local| Remote {
+                stealer: local.stealer(),
+                parker: Parker::new(),
+            })
+            .collect();
+        let blocking = BlockingPool::new(PoolConfig {
+            max_threads: self.max_blocking_threads,
+            keep_alive: self.keep_alive,
+            thread_name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            on_start: self.on_thread_start.clone(),
+            on_stop: self.on_thread_stop.clone(),
+        });
+        let handle = Handle {
+            inner: Arc::new(HandleInner {
+                shared: Shared::new(remotes),
+                blocking: blocking.spawner(),
+                timer: timer.clone(),
+                reactor: reactor_handle,
+                driver: DriverHandle::new(workers),
+                lifecycle: Lifecycle::new(workers),
+            }),
+        };
+
+        let driver_handle = handle.clone();
+        let driver = std::thread::Builder::new()
+            .name(format!("{}-driver", self.thread_name))
+            .spawn(move || driver::run(reactor, timer, &driver_handle.inner.driver))?;
+        handle.inner.driver.set_thread(driver);
+
+        let mut threads = Vec::with_capacity(workers);
+        for (index, local) in locals.into_iter().enumerate() {
+            let mut builder = std::thread::Builder::new().name(self.thread_name.clone());
+            if let Some(size) = self.thread_stack_size {
+                builder = builder.stack_size(size);
+            }
+            let worker_handle = handle.clone();
+            let on_start = self.on_thread_start.clone();
+            let on_stop = self.on_thread_stop.clone();
+            let spawned = builder.spawn(move || {
+                if let Some(f) = &on_start {
+                    f();
+                }
+                {
+                    let _enter = context::enter(&worker_handle, index);
+                    let _driving = context::enter_driving();
+                    worker::run(worker_handle.clone(), worker::Core::new(index, local));
+                    if worker_handle.inner.lifecycle.worker_exited() {
+                        finalize(&worker_handle);
+                    }
+                }
+                drop(worker_handle);
+                if let Some(f) = &on_stop {
+                    f();
+                }
+            });
+            match spawned {
+                Ok(thread) => threads.push(thread),
+                Err(e) => {
+                    // Account for the workers that will never run, then shut
+                    // down what was started.
+                    for _ in index..workers {
+                        if handle.inner.lifecycle.worker_exited() {
+                            finalize(&handle);
+                        }
+                    }
+                    drop(Runtime::from_parts(handle, threads, blocking));
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Runtime::from_parts(handle, threads, blocking))
+    }
+}
+
+fn invalid(msg: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg)
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("worker_threads", &self.worker_threads)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_name", &self.thread_name)
+            .field("thread_stack_size", &self.thread_stack_size)
+            .field("thread_keep_alive", &self.keep_alive)
+            .finish()
+    }
+}

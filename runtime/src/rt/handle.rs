@@ -1,0 +1,130 @@
+//! `Handle`: a cloneable reference to a runtime, used to spawn onto it from
+//! anywhere (including threads that are not part of it).
+
+use super::context::{self, EnterGuard, TryCurrentError};
+use super::driver::DriverHandle;
+use crate::blocking::BlockingSpawner;
+use crate::scheduler::{worker, Shared};
+use crate::task::{self, Id, JoinHandle};
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+/// A handle to a runtime: spawn tasks onto it, block on futures with it,
+/// from any thread. Cheap to clone.
+///
+/// A handle does not keep the runtime running: once the [`Runtime`](super::Runtime)
+/// is dropped, tasks spawned through a handle are cancelled at once (their
+/// `JoinHandle` yields a cancelled [`JoinError`](crate::task::JoinError)).
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: Arc<HandleInner>,
+}
+
+/// Everything a runtime's threads and tasks share. Created by the builder,
+/// immutable afterwards apart from the synchronised state inside.
+pub(crate) struct HandleInner {
+    pub(crate) shared: Shared,
+    pub(crate) blocking: BlockingSpawner,
+    pub(crate) timer: magpie_timer::TimerHandle,
+    pub(crate) reactor: magpie_io_driver::ReactorHandle,
+    pub(crate) driver: DriverHandle,
+    pub(crate) lifecycle: super::runtime::Lifecycle,
+}
+
+impl Handle {
+    /// The handle of the runtime this thread is running in.
+    ///
+    /// # Panics
+    ///
+    /// Panics when called outside the context of a magpie runtime (not on
+    /// one of its threads, not inside its `block_on`, and no
+    /// [`Handle::enter`] guard alive). Use [`Handle::try_current`] to get an
+    /// error instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie_runtime::runtime::{Handle, Runtime};
+    /// let rt = Runtime::new().unwrap();
+    /// let handle = rt.block_on(async { Handle::current() });
+    /// let task = handle.spawn(async { 1 + 1 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 2);
+    /// ```
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The handle of the current runtime, or an error outside one.
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::with_current(Handle::clone)
+    }
+
+    /// Spawns a future onto this runtime; see [`crate::spawn`].
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (owned, notified, join) = task::new_task(future, self.clone(), Id::next());
+        let shared = &self.inner.shared;
+        if shared.owned.bind(owned) {
+            worker::schedule(self, notified, false);
+        } else {
+            // The runtime is shut down: cancel the task right here.
+            owned.shutdown();
+            drop(notified);
+        }
+        join
+    }
+
+    /// Runs `f` on the blocking pool; see [`crate::task::spawn_blocking`].
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.blocking.spawn(self, f)
+    }
+
+    /// Runs `future` to completion on the calling thread, with this runtime
+    /// as its context (tasks it spawns run on the runtime's workers).
+    ///
+    /// # Panics
+    ///
+    /// Panics when called from a runtime's worker thread or from inside
+    /// another `block_on`: blocking there would stall the tasks that thread
+    /// must drive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = magpie_runtime::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let v = std::thread::spawn(move || handle.block_on(async { 7 })).join().unwrap();
+    /// assert_eq!(v, 7);
+    /// ```
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _driving = context::enter_driving();
+        let _enter = self.enter();
+        super::block_on::block_on(future)
+    }
+
+    /// Makes this runtime the current one on this thread until the guard is
+    /// dropped, so `spawn`, `sleep` and socket constructors find it.
+    pub fn enter(&self) -> EnterGuard {
+        let shard = worker::current_index().unwrap_or_else(|| self.inner.driver.shard_for_thread());
+        context::enter(self, shard)
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("workers", &self.inner.shared.num_workers())
+            .finish()
+    }
+}

@@ -1,0 +1,231 @@
+//! `Runtime`: owns the worker, driver and blocking threads of one runtime,
+//! and shuts them down.
+//!
+//! Shutdown protocol: `begin_shutdown` sets the flag and unparks every
+//! worker; each worker drops its queued references and exits; the last
+//! worker to exit (`finalize`) closes the owned-task list and drops every
+//! remaining future, drains the injector and stops the driver thread, then
+//! signals `Lifecycle::done`. Dropping the runtime waits for that signal, so
+//! every future's destructor has run when `drop` returns.
+
+use super::context::{self, EnterGuard};
+use super::Handle;
+use crate::blocking::BlockingPool;
+use crate::sync::{Condvar, Mutex};
+use crate::task::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering::AcqRel};
+use std::time::{Duration, Instant};
+
+/// How long dropping a runtime waits for running `spawn_blocking` closures.
+pub(crate) const DROP_BLOCKING_WAIT: Duration = Duration::from_secs(10);
+
+/// Tracks the worker threads of a runtime until shutdown completes.
+/// `live_workers` is decremented by each exiting worker; `done` is set once
+/// by the last one and read by whoever waits in `shutdown`.
+pub(crate) struct Lifecycle {
+    live_workers: AtomicUsize,
+    done: Mutex<bool>,
+    done_cvar: Condvar,
+}
+
+impl Lifecycle {
+    pub(crate) fn new(workers: usize) -> Lifecycle {
+        Lifecycle {
+            live_workers: AtomicUsize::new(workers),
+            done: Mutex::new(false),
+            done_cvar: Condvar::new(),
+        }
+    }
+
+    /// A worker exits; true for the last one, which must finalize.
+    pub(crate) fn worker_exited(&self) -> bool {
+        // AcqRel: the last worker must see the others' final writes.
+        self.live_workers.fetch_sub(1, AcqRel) == 1
+    }
+
+    pub(crate) fn mark_done(&self) {
+        *self.done.lock() = true;
+        self.done_cvar.notify_all();
+    }
+
+    /// Waits until shutdown completed, or the deadline passed (false).
+    pub(crate) fn wait_done(&self, deadline: Option<Instant>) -> bool {
+        let mut done = self.done.lock();
+        while !*done {
+            match deadline {
+                None => done = self.done_cvar.wait(done),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    done = self.done_cvar.wait_timeout(done, deadline - now);
+                }
+            }
+        }
+        true
+    }
+}
+
+/// The last worker to exit drops every remaining task and stops the driver.
+pub(crate) fn finalize(handle: &Handle) {
+    let inner = &handle.inner;
+    inner.shared.owned.close_and_shutdown_all();
+    inner.shared.drain_injector();
+    inner.driver.stop(&inner.reactor);
+    inner.lifecycle.mark_done();
+}
+
+/// A magpie runtime: worker threads running spawned tasks, a driver thread
+/// for IO and timers, and a pool for blocking work.
+///
+/// Dropping it shuts it down: every task still alive is dropped (its
+/// future's destructor has run when `drop` returns), and the worker and
+/// driver threads are joined; closures running on the blocking pool are
+/// waited for up to 10 seconds.
+///
+/// # Panics
+///
+/// Dropping a runtime from inside an asynchronous context (a task, or a
+/// `block_on` future) panics: it would block the thread that drives that
+/// context. Use [`Runtime::shutdown_background`] there.
+///
+/// # Examples
+///
+/// ```
+/// use magpie_runtime::runtime::Runtime;
+/// let rt = Runtime::new().unwrap();
+/// let answer = rt.block_on(async {
+///     magpie_runtime::spawn(async { 6 * 7 }).await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    workers: Vec<std::thread::JoinHandle<()>>,
+    blocking: BlockingPool,
+    shut_down: bool,
+}
+
+impl Runtime {
+    /// A runtime with the default configuration: one worker per core.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the reactor cannot be created or a thread cannot be spawned.
+    pub fn new() -> io::Result<Runtime> {
+        super::Builder::new().build()
+    }
+
+    pub(crate) fn from_parts(
+        handle: Handle,
+        workers: Vec<std::thread::JoinHandle<()>>,
+        blocking: BlockingPool,
+    ) -> Runtime {
+        Runtime {
+            handle,
+            workers,
+            blocking,
+            shut_down: false,
+        }
+    }
+
+    /// Runs `future` to completion on the calling thread, with this runtime
+    /// as its context; tasks it spawns run on the workers.
+    ///
+    /// # Panics
+    ///
+    /// Panics when called from a runtime's worker thread or from inside
+    /// another `block_on`.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Spawns a task onto this runtime; see [`crate::spawn`].
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs `f` on this runtime's blocking pool; see
+    /// [`crate::task::spawn_blocking`].
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// The runtime's handle.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes this runtime current on this thread until the guard drops.
+    pub fn enter(&self) -> EnterGuard {
+        self.handle.enter()
+    }
+
+    /// Shuts down, waiting at most `timeout` in all for tasks to be dropped
+    /// and threads to exit; whatever is still running after that is left
+    /// to finish in the background.
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(Some(Instant::now() + timeout), timeout);
+    }
+
+    /// Shuts down without waiting: tasks are dropped and threads exit in the
+    /// background. Unlike dropping, this may be called from async context.
+    pub fn shutdown_background(mut self) {
+        self.shutdown(Some(Instant::now()), Duration::ZERO);
+    }
+
+    fn shutdown(&mut self, deadline: Option<Instant>, blocking_wait: Duration) {
+        if self.shut_down {
+            return;
+        }
+        self.shut_down = true;
+        let inner = &self.handle.inner;
+        inner.shared.begin_shutdown();
+        if inner.lifecycle.wait_done(deadline) {
+            for worker in self.workers.drain(..) {
+                let _ = worker.join();
+            }
+            inner.driver.join();
+        }
+        let remaining = deadline.map_or(blocking_wait, |d| {
+            d.saturating_duration_since(Instant::now()).min(blocking_wait)
+        });
+        self.blocking.shutdown(remaining);
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if self.shut_down {
+            return;
+        }
+        if context::is_driving() && !std::thread::panicking() {
+            panic!(
+                "Cannot drop a runtime in a context where blocking is not allowed. This \
+                 happens when a runtime is dropped from within an asynchronous context; \
+                 use `shutdown_background` there."
+            );
+        }
+        self.shutdown(None, DROP_BLOCKING_WAIT);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("workers", &self.workers.len())
+            .finish()
+    }
+}

@@ -1,0 +1,77 @@
+//! `Parker`: puts one thread to sleep until another unparks it, without
+//! losing an unpark that arrives before the sleep (the token is kept).
+//!
+//! `state` is written by the parking thread (EMPTY -> PARKED, NOTIFIED ->
+//! EMPTY) and by unparkers (any -> NOTIFIED); the mutex only closes the gap
+//! between the parker's check and its condvar wait.
+
+use crate::sync::{AtomicUsize, Condvar, Mutex};
+use std::sync::atomic::Ordering::SeqCst;
+
+const EMPTY: usize = 0;
+const PARKED: usize = 1;
+const NOTIFIED: usize = 2;
+
+pub(crate) struct Parker {
+    state: AtomicUsize,
+    lock: Mutex<()>,
+    cvar: Condvar,
+}
+
+impl Parker {
+    pub(crate) fn new() -> Parker {
+        Parker {
+            state: AtomicUsize::new(EMPTY),
+            lock: Mutex::new(()),
+            cvar: Condvar::new(),
+        }
+    }
+
+    /// Sleeps until `unpark` is called; returns at once (consuming the
+    /// token) if it already was. Only one thread may park on a Parker.
+    pub(crate) fn park(&self) {
+        // SeqCst everywhere here: the handshake is rare on the hot path and
+        // the total order makes the protocol easy to check.
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        let mut guard = self.lock.lock();
+        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => unreachable!("parker state {actual} while parking"),
+        }
+        loop {
+            guard = self.cvar.wait(guard);
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+            // Spurious wake-up: wait again.
+        }
+    }
+
+    /// Wakes the parked thread, or makes its next `park` return at once.
+    pub(crate) fn unpark(&self) {
+        match self.state.swap(NOTIFIED, SeqCst) {
+            EMPTY | NOTIFIED => {}
+            PARKED => {
+                // Taking the lock orders this notify after the parker's wait
+                // began (it releases the lock only inside `wait`).
+                drop(self.lock.lock());
+                self.cvar.notify_one();
+            }
+            actual => unreachable!("parker state {actual} while unparking"),
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! A worker thread: its `Core` (local queue, LIFO slot, search state), the
+//! run loop (local work, then the injector, then stealing, then parking),
+//! and the fast path that lets a task running on a worker queue another
+//! task locally.
+//!
+//! The `Core` belongs to its worker thread alone; it sits in a `RefCell` in a
+//! thread-local `WorkerContext` so that wakes and spawns made by the running
+//! task can reach it. The run loop never holds the borrow while user code
+//! runs, so such a wake can always borrow it (if it cannot, the task goes to
+//! the injector, which is always correct).
+
+use super::{Shared, Task};
+
+/// The type of the entries of a local queue.
+pub(crate) type QueuedTask = Task;
+use crate::rt::Handle;
+use crossbeam_deque::{Steal, Worker as LocalQueue};
+use std::cell::{Cell, RefCell};
+use std::ptr;
+use std::sync::Arc;
+
+/// Check the injector first once every this many ticks, so remotely
+/// spawned or woken tasks cannot starve behind a busy local queue.
+const GLOBAL_QUEUE_INTERVAL: u32 = 61;
+/// At most this many tasks in a row from the LIFO slot, so two tasks
+/// waking each other cannot starve the rest of the queue.
+const MAX_LIFO_POLLS: u32 = 3;
+/// Rounds of stealing before a worker gives up and parks. Parking and being
+/// unparked costs tens of microseconds here; a few more steal attempts
+/// cost well under one.
+const STEAL_ROUNDS: usize = 4;
+
+pub(crate) struct Core {
+    index: usize,
+    local: LocalQueue<Task>,
+    lifo: Option<Task>,
+    tick: u32,
+    is_searching: bool,
+    rng: u32,
+}
+
+impl Core {
+    pub(crate) fn new(index: usize, local: LocalQueue<Task>) -> Core {
+        Core {
+            index,
+            local,
+            lifo: None,
+            tick: 0,
+            is_searching: false,
+            rng: 0x9e37_79b9 ^ (index as u32).wrapping_mul(0x85eb_ca6b) | 1,
+        }
+    }
+
+    fn next_random(&mut self) -> u32 {
+        // xorshift32: only needs to spread steal victims.
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng = x;
+        x
+    }
+}
+
+/// Per-thread state of a worker while its run loop is active.
+struct WorkerContext {
+    handle: Handle,
+    core: RefCell<Core>,
+}
+
+thread_local! {
+    /// The worker running on this thread, or null. Set for the duration of
+    /// `run` only.
+    static CURRENT: Cell<*const WorkerContext> = const { Cell::new(ptr::null()) };
+}
+
+/// Queues `task` on `handle`'s runtime: locally when called on one of its
+/// workers, otherwise through the injector.
+pub(crate) fn schedule(handle: &Handle, task: Task, is_yield: bool) {
+    let ctx = CURRENT.with(|c| c.get());
+    if !ctx.is_null() {
+        // SAFETY: CURRENT points to the WorkerContext on `run`'s stack frame
+        // while `run` executes on this thread, and is reset before it returns.
+        let ctx = unsafe { &*ctx };
+        if Arc::ptr_eq(&ctx.handle.inner, &handle.inner) {
+            if let Ok(mut core) = ctx.core.try_borrow_mut() {
+                schedule_local(&handle.inner.shared, &mut core, task, is_yield);
+                return;
+            }
+        }
+    }
+    handle.inner.shared.push_remote(task);
+}
+
+fn schedule_local(shared: &Shared, core: &mut Core, task: Task, is_yield: bool) {
+    let pushed = if is_yield {
+        core.local.push(task);
+        true
+    } else if let Some(prev) = core.lifo.replace(task) {
+        core.local.push(prev);
+        true
+    } else {
+        false
+    };
+    // Work others can steal appeared: wake a sleeper if nobody searches.
+    if pushed && shared.num_workers() > 1 {
+        shared.notify_parked();
+    }
+}
+
+/// The index of the worker running on this thread, if any.
+pub(crate) fn current_index() -> Option<usize> {
+    let ctx = CURRENT.with(|c| c.get());
+    if ctx.is_null() {
+        return None;
+    }
+    // SAFETY: see `schedule`.
+    let ctx = unsafe { &*ctx };
+    ctx.core.try_borrow().ok().map(|c| c.index)
+}
+
+struct ResetCurrent(*const WorkerContext);
+
+impl Drop for ResetCurrent {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.0));
+    }
+}
+
+/// The worker thread's body: runs tasks until the runtime shuts down.
+pub(crate) fn run(handle: Handle, core: Core) {
+    let ctx = WorkerContext {
+        handle,
+        core: RefCell::new(core),
+    };
+    let prev = CURRENT.with(|c| c.replace(&ctx));
+    let _reset = ResetCurrent(prev);
+    let shared = &ctx.handle.inner.shared;
+
+    while !shared.is_shutdown() {
+        if let Some(task) = next_task(&ctx, shared) {
+            run_task(&ctx, shared, task);
+            continue;
+        }
+        if let Some(task) = search(&ctx, shared) {
+            run_task(&ctx, shared, task);
+            continue;
+        }
+        park(&ctx, shared);
+    }
+
+    // Shutdown: drop our queued references; the owned-task list drops the
+    // futures themselves.
+    let mut core = ctx.core.borrow_mut();
+    drop(core.lifo.take());
+    while let Some(task) = core.local.pop() {
+        drop(task);
+    }
+}
+
+/// Local work first (LIFO slot, then queue), with the injector checked
+/// periodically for fairness and whenever the local queue is empty.
+fn next_task(ctx: &WorkerContext, shared: &Shared) -> Option<Task> {
+    let mut core = ctx.core.borrow_mut();
+    core.tick = core.tick.wrapping_add(1);
+    if core.tick % GLOBAL_QUEUE_INTERVAL == 0 {
+        if let Some(task) = steal_from_injector(&core, shared) {
+            return Some(task);
+        }
+    }
+    if let Some(task) = core.lifo.take() {
+        return Some(task);
+    }
+    if let Some(task) = core.local.pop() {
+        return Some(task);
+    }
+    steal_from_injector(&core, shared)
+}
+
+fn steal_from_injector(core: &Core, shared: &Shared) -> Option<Task> {
+    loop {
+        match shared.injector.steal_batch_and_pop(&core.local) {
+            Steal::Success(task) => return Some(task),
+            Steal::Empty => return None,
+            Steal::Retry => continue,
+        }
+    }
+}
+
+/// Steals half of another worker's queue (random first victim), then tries
+/// the injector, a few rounds, if the search throttle lets this worker look.
+fn search(ctx: &WorkerContext, shared: &Shared) -> Option<Task> {
+    let mut core = ctx.core.borrow_mut();
+    if !core.is_searching {
+        if !shared.idle.transition_to_searching() {
+            return None;
+        }
+        core.is_searching = true;
+    }
+    let n = shared.num_workers();
+    for _ in 0..STEAL_ROUNDS {
+        let start = core.next_random() as usize % n;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == core.index {
+                continue;
+            }
+            loop {
+                match shared.remotes[victim]
+                    .stealer
+                    .steal_batch_and_pop(&core.local)
+                {
+                    Steal::Success(task) => return Some(task),
+                    Steal::Empty => break,
+                    Steal::Retry => continue,
+                }
+            }
+        }
+        if let Some(task) = steal_from_injector(&core, shared) {
+            return Some(task);
+        }
+        std::hint::spin_loop();
+    }
+    None
+}
+
+fn run_task(ctx: &WorkerContext, shared: &Shared, task: Task) {
+    {
+        let mut core = ctx.core.borrow_mut();
+        if core.is_searching {
+            core.is_searching = false;
+            // The last searcher to find work wakes another worker, which
+            // may find more of it.
+            if shared.idle.transition_from_searching() {
+                drop(core);
+                shared.notify_parked();
+            }
+        }
+    }
+    magpie_io_driver::coop::budget(|| task.run());
+
+    // Follow the chain of tasks the one we ran woke, up to the cap.
+    let mut lifo_polls = 0;
+    loop {
+        let next = {
+            let mut core = ctx.core.borrow_mut();
+            let Some(task) = core.lifo.take() else { return };
+            if lifo_polls >= MAX_LIFO_POLLS || shared.is_shutdown() {
+                // Cap reached: the LIFO task joins the back of the queue
+                // where others can steal it.
+                core.local.push(task);
+                drop(core);
+                if shared.num_workers() > 1 {
+                    shared.notify_parked();
+                }
+                return;
+            }
+            task
+        };
+        lifo_polls += 1;
+        magpie_io_driver::coop::budget(|| next.run());
+    }
+}
+
+fn park(ctx: &WorkerContext, shared: &Shared) {
+    let (index, was_searching) = {
+        let mut core = ctx.core.borrow_mut();
+        let was = core.is_searching;
+        core.is_searching = false;
+        (core.index, was)
+    };
+    let last_searcher = shared.idle.transition_to_parked(index, was_searching);
+    // Re-check after announcing the park (the fence in
+    // `transition_to_parked` pairs with notifiers'): work pushed before a
+    // notifier saw us awake must be seen here. The last searcher also owes
+    // the others a wake-up if work remains.
+    if shared.has_stealable_work() || shared.is_shutdown() {
+        let notified = shared.idle.transition_from_parked(index);
+        ctx.core.borrow_mut().is_searching = notified;
+        if last_searcher && !notified {
+            shared.notify_parked();
+        }
+        return;
+    }
+    shared.remotes[index].parker.park();
+    let notified = shared.idle.transition_from_parked(index);
+    ctx.core.borrow_mut().is_searching = notified;
+}

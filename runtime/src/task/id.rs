@@ -1,0 +1,90 @@
+//! Task identifiers: unique among all tasks of the process for its lifetime,
+//! and the `task::id()` / `task::try_id()` accessors for the running task.
+
+use std::cell::Cell;
+use std::fmt;
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// An opaque identifier of a task, unique among the tasks of this process.
+///
+/// Ids are never reused, and can be compared and hashed.
+#[derive(Clone, Copy, Debug, Hash, Eq, PartialEq, Ord, PartialOrd)]
+pub struct Id(NonZeroU64);
+
+impl Id {
+    pub(crate) fn next() -> Id {
+        // Ids are handed out in blocks per thread so that spawning from
+        // several workers does not bounce one global counter's cache line.
+        const BLOCK: u64 = 1024;
+        // Relaxed: only uniqueness matters, which the RMW alone guarantees.
+        static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
+        thread_local! {
+            static RANGE: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+        }
+        RANGE.with(|range| {
+            let (mut next, mut end) = range.get();
+            if next == end {
+                next = NEXT_BLOCK.fetch_add(BLOCK, Relaxed);
+                end = next + BLOCK;
+            }
+            range.set((next + 1, end));
+            Id(NonZeroU64::new(next).expect("task id counter overflowed"))
+        })
+    }
+
+    pub(crate) fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+thread_local! {
+    static CURRENT: Cell<Option<Id>> = const { Cell::new(None) };
+}
+
+/// Sets the current task id for the duration of a poll or drop.
+pub(crate) struct IdGuard(Option<Id>);
+
+impl IdGuard {
+    pub(crate) fn enter(id: Id) -> IdGuard {
+        IdGuard(CURRENT.with(|c| c.replace(Some(id))))
+    }
+}
+
+impl Drop for IdGuard {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|c| c.set(self.0));
+    }
+}
+
+/// Returns the [`Id`] of the task currently running on this thread.
+///
+/// # Panics
+///
+/// Panics when called from outside a task (for example from `block_on`'s
+/// future or from a plain thread). Use [`try_id`] to get an `Option`.
+///
+/// # Examples
+///
+/// ```
+/// let rt = magpie_runtime::runtime::Runtime::new().unwrap();
+/// let id = rt.block_on(async {
+///     magpie_runtime::spawn(async { magpie_runtime::task::id() }).await.unwrap()
+/// });
+/// println!("the task was {id}");
+/// ```
+pub fn id() -> Id {
+    try_id().expect("magpie::task::id() called outside of a task")
+}
+
+/// Returns the [`Id`] of the task currently running on this thread, or
+/// `None` outside a task.
+pub fn try_id() -> Option<Id> {
+    CURRENT.with(|c| c.get())
+}

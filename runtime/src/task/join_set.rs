@@ -1,0 +1,230 @@
+//! `JoinSet`: a set of spawned tasks whose results are collected in the
+//! order they complete.
+//!
+//! Each member's `JoinHandle` is polled only when that member's own waker
+//! fired, so `join_next` costs O(1) per completed task, not O(set size).
+//! The ready list is shared with those wakers: they push (any thread), the
+//! set pops (its owner).
+
+use super::{AbortHandle, JoinHandle, Output};
+use parking_lot::Mutex;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::{poll_fn, Future};
+use slab::Slab;
+use std::sync::atomic::{AtomicBool, Ordering::AcqRel, Ordering::Release};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+/// A collection of tasks spawned on the runtime, awaited in completion
+/// order. Dropping the set aborts every task still in it.
+///
+/// # Examples
+///
+/// ```
+/// use magpie_runtime::task::JoinSet;
+/// let rt = magpie_runtime::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let mut set = JoinSet::new();
+///     for i in 0..10u32 {
+///         set.spawn(async move { i * 2 });
+///     }
+///     let mut sum = 0;
+///     while let Some(res) = set.join_next().await {
+///         sum += res.unwrap();
+///     }
+///     assert_eq!(sum, 90);
+/// });
+/// ```
+pub struct JoinSet<T> {
+    entries: Slab<Entry<T>>,
+    ready: Arc<ReadyList>,
+}
+
+struct Entry<T> {
+    handle: JoinHandle<T>,
+    member: Arc<MemberWaker>,
+    waker: Waker,
+}
+
+struct ReadyList {
+    /// Slots whose task may have completed; pushed by member wakers.
+    slots: Mutex<VecDeque<usize>>,
+    /// The waker of the task awaiting `join_next`.
+    parent: Mutex<Option<Waker>>,
+}
+
+struct MemberWaker {
+    slot: usize,
+    /// True while the slot is already in the ready list (no duplicates).
+    queued: AtomicBool,
+    ready: Arc<ReadyList>,
+}
+
+impl Wake for MemberWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // AcqRel: pairs with the Release reset in `join_next`, so a wake
+        // after that reset always queues the slot again.
+        if !self.queued.swap(true, AcqRel) {
+            self.ready.slots.lock().push_back(self.slot);
+            if let Some(w) = self.ready.parent.lock().take() {
+                w.wake();
+            }
+        }
+    }
+}
+
+impl<T> JoinSet<T> {
+    /// An empty set.
+    pub fn new() -> JoinSet<T> {
+        JoinSet {
+            entries: Slab::new(),
+            ready: Arc::new(ReadyList {
+                slots: Mutex::new(VecDeque::new()),
+                parent: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// The number of tasks in the set (completed ones not yet joined included).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when the set holds no task.
+    pub fn is_empty(&self) -> bool {
+        self.entries.len() == 0
+    }
+
+    /// Aborts every task in the set; they stay in it until joined.
+    pub fn abort_all(&mut self) {
+        for (_, entry) in self.entries.iter() {
+            entry.handle.abort();
+        }
+    }
+
+    /// Removes every task without aborting it (they keep running detached).
+    pub fn detach_all(&mut self) {
+        self.entries.clear();
+        self.ready.slots.lock().clear();
+    }
+
+    /// Waits for the next task to complete and returns its result, or
+    /// `None` when the set is empty.
+    pub async fn join_next(&mut self) -> Option<Output<T>> {
+        poll_fn(|cx| self.poll_join_next(cx)).await
+    }
+
+    /// Aborts every task and waits for all of them to finish.
+    pub async fn shutdown(&mut self) {
+        self.abort_all();
+        while self.join_next().await.is_some() {}
+    }
+
+    /// Polls for the next completed task; see [`JoinSet::join_next`].
+    pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Output<T>>> {
+        if self.entries.len() == 0 {
+            return Poll::Ready(None);
+        }
+        loop {
+            let slot = self.ready.slots.lock().pop_front();
+            let Some(slot) = slot else {
+                *self.ready.parent.lock() = Some(cx.waker().clone());
+                // A member may have queued itself before we stored the
+                // waker: check once more.
+                if self.ready.slots.lock().is_empty() {
+                    return Poll::Pending;
+                }
+                continue;
+            };
+            let Some(entry) = self.entries.get_mut(slot) else {
+                continue; // detached meanwhile
+            };
+            // Release: a wake that follows sees the reset and re-queues.
+            entry.member.queued.store(false, Release);
+            let mut member_cx = Context::from_waker(&entry.waker);
+            if let Poll::Ready(out) = std::pin::Pin::new(&mut entry.handle).poll(&mut member_cx) {
+                self.entries.remove(slot);
+                return Poll::Ready(Some(out));
+            }
+        }
+    }
+}
+
+impl<T: Send + 'static> JoinSet<T> {
+    /// Spawns `future` on the current runtime as a member of the set.
+    ///
+    /// # Panics
+    ///
+    /// Panics when called outside the context of a magpie runtime.
+    pub fn spawn<F>(&mut self, future: F) -> AbortHandle
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        self.insert(crate::spawn(future))
+    }
+
+    /// Spawns `future` onto the runtime of `handle` as a member of the set.
+    pub fn spawn_on<F>(&mut self, future: F, handle: &crate::runtime::Handle) -> AbortHandle
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        self.insert(handle.spawn(future))
+    }
+
+    /// Runs `f` on the blocking pool as a member of the set.
+    ///
+    /// # Panics
+    ///
+    /// Panics when called outside the context of a magpie runtime.
+    pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.insert(crate::task::spawn_blocking(f))
+    }
+
+    fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
+        let abort = handle.abort_handle();
+        let slot = self.entries.vacant_key();
+        let member = Arc::new(MemberWaker {
+            slot,
+            queued: AtomicBool::new(true),
+            ready: self.ready.clone(),
+        });
+        // New members are polled once so they register their waker.
+        self.ready.slots.lock().push_back(slot);
+        if let Some(w) = self.ready.parent.lock().take() {
+            w.wake();
+        }
+        self.entries.insert(Entry {
+            handle,
+            waker: Waker::from(member.clone()),
+            member,
+        });
+        abort
+    }
+}
+
+impl<T> Default for JoinSet<T> {
+    fn default() -> JoinSet<T> {
+        JoinSet::new()
+    }
+}
+
+impl<T> Drop for JoinSet<T> {
+    fn drop(&mut self) {
+        self.abort_all();
+    }
+}
+
+impl<T> fmt::Debug for JoinSet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinSet").field("len", &self.len()).finish()
+    }
+}
+

@@ -1,0 +1,134 @@
+//! `OwnedTasks`: every live task of a runtime, so that shutdown can drop each
+//! pending future even if nothing will ever wake it again.
+//!
+//! An intrusive doubly linked list threaded through the task headers,
+//! sharded by task id so that spawns and completions on different workers
+//! rarely take the same lock. Each shard's lock guards the `owned` pointers
+//! of the tasks in it; a task is in the shard `id % shards`.
+//! Writers: `bind` (spawn), `remove` (completion), `close_and_shutdown_all`
+//! (runtime shutdown). Nobody reads the links without the shard lock.
+
+use super::raw::{Header, RawTask};
+use parking_lot::Mutex;
+use std::ptr::NonNull;
+
+/// The links of one task in its shard's list.
+#[derive(Default)]
+pub(crate) struct Pointers {
+    prev: Option<NonNull<Header>>,
+    next: Option<NonNull<Header>>,
+    linked: bool,
+}
+
+struct Shard {
+    head: Option<NonNull<Header>>,
+    closed: bool,
+}
+
+// SAFETY: the raw pointers are only followed under the shard's mutex, and
+// tasks are Send.
+unsafe impl Send for Shard {}
+
+pub(crate) struct OwnedTasks {
+    shards: Box<[Mutex<Shard>]>,
+    mask: u64,
+}
+
+impl OwnedTasks {
+    pub(crate) fn new(workers: usize) -> OwnedTasks {
+        let n = (workers * 4).next_power_of_two().max(4);
+        OwnedTasks {
+            shards: (0..n)
+                .map(|_| {
+                    Mutex::new(Shard {
+                        head: None,
+                        closed: false,
+                    })
+                })
+                .collect(),
+            mask: n as u64 - 1,
+        }
+    }
+
+    fn shard(&self, task: RawTask) -> &Mutex<Shard> {
+        &self.shards[(task.id().as_u64() & self.mask) as usize]
+    }
+
+    /// Takes ownership of one reference of `task`. Returns false (and keeps
+    /// nothing) when the list is closed: the caller must shut the task down.
+    pub(crate) fn bind(&self, task: RawTask) -> bool {
+        let mut shard = self.shard(task).lock();
+        if shard.closed {
+            return false;
+        }
+        let ptr = task.header_ptr();
+        // SAFETY: we hold the shard lock, which guards the links of every
+        // task in this shard, including the new one and the current head.
+        unsafe {
+            let links = &mut *task.header().owned.get();
+            debug_assert!(!links.linked);
+            links.prev = None;
+            links.next = shard.head;
+            links.linked = true;
+            if let Some(head) = shard.head {
+                (*head.as_ref().owned.get()).prev = Some(ptr);
+            }
+        }
+        shard.head = Some(ptr);
+        true
+    }
+
+    /// Unlinks `task` if it is still in the list; true when it was, in which
+    /// case the list's reference now belongs to the caller.
+    pub(crate) fn remove(&self, task: RawTask) -> bool {
+        let mut shard = self.shard(task).lock();
+        // SAFETY: shard lock held; see `bind`.
+        unsafe { unlink(&mut shard, task.header_ptr()) }
+    }
+
+    /// Closes the list (later `bind`s fail) and shuts down every task in it.
+    pub(crate) fn close_and_shutdown_all(&self) {
+        for shard in self.shards.iter() {
+            loop {
+                let task = {
+                    let mut shard = shard.lock();
+                    shard.closed = true;
+                    match shard.head {
+                        // SAFETY: shard lock held; the head is in this shard.
+                        Some(head) => unsafe {
+                            unlink(&mut shard, head);
+                            RawTask::from_header(head)
+                        },
+                        None => break,
+                    }
+                };
+                // Outside the lock: dropping a future may spawn or complete
+                // other tasks, which take shard locks.
+                task.shutdown();
+            }
+        }
+    }
+}
+
+/// # Safety
+/// The caller holds the lock of the shard `task` belongs to.
+unsafe fn unlink(shard: &mut Shard, task: NonNull<Header>) -> bool {
+    // SAFETY: guaranteed by the caller: the links of this shard's tasks are
+    // ours while the lock is held, and linked tasks are alive (the list
+    // holds a reference).
+    unsafe {
+        let links = &mut *task.as_ref().owned.get();
+        if !links.linked {
+            return false;
+        }
+        match links.prev {
+            Some(prev) => (*prev.as_ref().owned.get()).next = links.next,
+            None => shard.head = links.next,
+        }
+        if let Some(next) = links.next {
+            (*next.as_ref().owned.get()).prev = links.prev;
+        }
+        *links = Pointers::default();
+        true
+    }
+}

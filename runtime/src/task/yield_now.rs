@@ -1,0 +1,39 @@
+//! `yield_now`: give the worker to the other runnable tasks once.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Yields execution back to the scheduler once: the task is queued behind
+/// the other runnable tasks of its worker and resumes on a later poll.
+///
+/// # Examples
+///
+/// ```
+/// let rt = magpie_runtime::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     magpie_runtime::task::yield_now().await;
+/// });
+/// ```
+pub async fn yield_now() {
+    YieldNow { yielded: false }.await
+}
+
+struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        // A wake during our own poll marks the task NOTIFIED; the worker then
+        // re-queues it at the back of its queue (not the LIFO slot).
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
