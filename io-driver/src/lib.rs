@@ -1,1 +1,30 @@
-//! placeholder
+//! magpie's IO driver: a mio reactor and the async TCP/UDP sockets built on it.
+//!
+//! This crate knows nothing of the scheduler. It deals only in [`std::task::Waker`]s:
+//!
+//! * The runtime owns one [`Reactor`] and drives it from a thread with [`Reactor::turn`].
+//!   Each turn blocks in `mio::Poll::poll`, records readiness on the sockets that got
+//!   events and then wakes the tasks waiting on them, all in one batch.
+//! * The runtime gives every one of its threads the reactor's [`ReactorHandle`] through
+//!   [`context::enter`]; sockets created on those threads ([`net`]) register with it.
+//! * The runtime wraps every task poll in [`coop::budget`], so a task that finds its
+//!   sockets always ready still yields now and then.
+//! * [`ReactorHandle::shutdown`] (or dropping the [`Reactor`]) makes every pending and
+//!   future IO operation fail with an `io::Error` instead of hanging.
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
+
+pub mod context;
+pub mod coop;
+pub mod net;
+
+mod reactor;
+mod reactor_handle;
+mod ready;
+mod registered_source;
+mod registration;
+mod scheduled_io;
+mod token;
+
+pub use reactor::Reactor;
+pub use reactor_handle::ReactorHandle;
