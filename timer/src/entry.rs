@@ -1,0 +1,179 @@
+//! `TimerEntry`: one deadline and its registration in a shard's wheel, the engine shared by
+//! [`Sleep`](crate::Sleep), [`Timeout`](crate::Timeout) and [`Interval`](crate::Interval).
+//!
+//! Registration is lazy: nothing touches a wheel until the first poll that finds the deadline
+//! still ahead, so a `timeout` around a future that is already ready costs no lock at all.
+//! Moving the deadline later does not touch the wheel either: the old, earlier wheel entry fires,
+//! the next poll sees that the deadline has moved and arms again. Moving it earlier re-places
+//! the wheel entry at once (O(1)).
+//!
+//! Cost per timer: no heap allocation of its own. The entry is this struct (an `Arc` to its
+//! shard, the deadline and a small state) plus, while armed, one slot in its shard's slab (the
+//! waker and list links, about 48 bytes), reused by later timers.
+
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use crate::context;
+use crate::driver::{MoveEarlier, Shard, ShutDown, SHUT_DOWN_MESSAGE};
+use crate::wheel::EntryKey;
+
+#[derive(Clone, Copy, Debug)]
+enum State {
+    /// Not in any wheel: the next poll compares the deadline with the clock and arms if needed.
+    Idle,
+    /// In the shard's wheel under `key`, due at `tick`. `tick` is at most the deadline's tick;
+    /// it is earlier after a reset to a later deadline.
+    Armed { key: EntryKey, tick: u64 },
+    /// The deadline has been reached; polls return `Ready` until the next reset.
+    Elapsed,
+}
+
+/// A deadline that can be polled, reset and dropped from any thread.
+pub(crate) struct TimerEntry {
+    shard: std::sync::Arc<Shard>,
+    deadline: Instant,
+    state: State,
+}
+
+impl std::fmt::Debug for TimerEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TimerEntry")
+            .field("deadline", &self.deadline)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Panics for a timer used after its driver shut down.
+#[cold]
+#[track_caller]
+fn shut_down() -> ! {
+    panic!("{SHUT_DOWN_MESSAGE}")
+}
+
+impl TimerEntry {
+    /// A timer for `deadline` in the current thread's shard.
+    ///
+    /// # Panics
+    /// Outside the context of a runtime's timer, or after that timer shut down.
+    #[track_caller]
+    pub(crate) fn new(deadline: Instant) -> TimerEntry {
+        TimerEntry {
+            shard: context::current_shard(),
+            deadline,
+            state: State::Idle,
+        }
+    }
+
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has been reached, as a poll would report it now.
+    pub(crate) fn is_elapsed(&self) -> bool {
+        match self.state {
+            State::Elapsed => true,
+            State::Idle => Instant::now() >= self.deadline,
+            State::Armed { key, tick } => {
+                !self.shard.is_armed(key)
+                    && (tick >= self.deadline_tick() || Instant::now() >= self.deadline)
+            }
+        }
+    }
+
+    /// `Ready` once the deadline has been reached; otherwise arms the timer (or refreshes its
+    /// waker) so that `cx` is woken when it is.
+    ///
+    /// # Panics
+    /// If the driver has shut down.
+    pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.shard.shared().is_shutdown() {
+            shut_down();
+        }
+        match self.state {
+            State::Elapsed => Poll::Ready(()),
+            State::Idle => self.arm(cx),
+            State::Armed { key, tick } => match self.shard.refresh_waker(key, cx.waker()) {
+                Ok(true) => Poll::Pending,
+                Ok(false) if tick >= self.deadline_tick() => {
+                    self.state = State::Elapsed;
+                    Poll::Ready(())
+                }
+                // It fired for an earlier deadline than the current one (reset to later).
+                Ok(false) => {
+                    self.state = State::Idle;
+                    self.arm(cx)
+                }
+                Err(ShutDown) => shut_down(),
+            },
+        }
+    }
+
+    /// Idle -> Elapsed if the deadline has passed, else -> Armed.
+    fn arm(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        // Exact comparison, so that an `Instant::now()` deadline completes at once instead of
+        // waiting for its rounded-up tick.
+        if Instant::now() >= self.deadline {
+            self.state = State::Elapsed;
+            return Poll::Ready(());
+        }
+        let tick = self.deadline_tick();
+        match self.shard.arm(tick, cx.waker()) {
+            Ok(Some(key)) => {
+                self.state = State::Armed { key, tick };
+                Poll::Pending
+            }
+            // The driver has already been past `tick`, so the deadline has passed.
+            Ok(None) => {
+                self.state = State::Elapsed;
+                Poll::Ready(())
+            }
+            Err(ShutDown) => shut_down(),
+        }
+    }
+
+    /// Sets a new deadline. The next poll decides against it; an armed timer moving earlier is
+    /// re-placed in its wheel now (waking its waiter if the new deadline has already passed).
+    pub(crate) fn reset(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+        let State::Armed { key, tick } = self.state else {
+            self.state = State::Idle;
+            return;
+        };
+        let new_tick = self.deadline_tick();
+        if new_tick >= tick {
+            // Later (or same tick): keep the earlier wheel entry, re-arm when it fires.
+            return;
+        }
+        match self.shard.move_earlier(key, new_tick) {
+            MoveEarlier::Moved(key) => {
+                self.state = State::Armed {
+                    key,
+                    tick: new_tick,
+                }
+            }
+            MoveEarlier::Reached(waker) => {
+                self.state = State::Elapsed;
+                // Whoever polls this timer may be waiting on it elsewhere.
+                waker.wake();
+            }
+            // It fired at `tick`, after `new_tick`: the next poll sees that and completes.
+            MoveEarlier::AlreadyFired => {}
+        }
+    }
+
+    fn deadline_tick(&self) -> u64 {
+        self.shard.shared().clock().deadline_tick(self.deadline)
+    }
+}
+
+impl Drop for TimerEntry {
+    fn drop(&mut self) {
+        if let State::Armed { key, .. } = self.state {
+            // The waker comes back unlocked and is dropped here. After a shutdown the wheel is
+            // empty and this finds nothing: dropping never panics.
+            drop(self.shard.disarm(key));
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! [`Interval`], [`interval`] and [`interval_at`]: ticks at a fixed period, with a choice of what
+//! to do about ticks missed while nobody was waiting ([`MissedTickBehavior`]).
+
+use std::future::poll_fn;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::clock::instant_after;
+use crate::entry::TimerEntry;
+
+/// A tick observed more than this after its scheduled instant counts as missed. Small delays
+/// (driver wake-up, a busy worker) keep the schedule as is, like tokio.
+const MISSED_TICK_TOLERANCE: Duration = Duration::from_millis(5);
+
+/// Creates an [`Interval`] whose first tick completes immediately, then one every `period`.
+///
+/// # Panics
+/// If `period` is zero, when called outside the context of a magpie runtime, or after its timer
+/// has shut down.
+#[track_caller]
+pub fn interval(period: Duration) -> Interval {
+    assert_period_is_not_zero(period);
+    interval_at(Instant::now(), period)
+}
+
+/// Creates an [`Interval`] whose first tick completes at `start`, then one every `period`.
+///
+/// # Panics
+/// If `period` is zero, when called outside the context of a magpie runtime, or after its timer
+/// has shut down.
+#[track_caller]
+pub fn interval_at(start: Instant, period: Duration) -> Interval {
+    assert_period_is_not_zero(period);
+    Interval {
+        delay: TimerEntry::new(start),
+        period,
+        missed_tick_behavior: MissedTickBehavior::default(),
+    }
+}
+
+#[track_caller]
+fn assert_period_is_not_zero(period: Duration) {
+    assert!(
+        !period.is_zero(),
+        "magpie::time::interval: `period` must be non-zero"
+    );
+}
+
+/// What an [`Interval`] does when ticks were missed: when a tick completes more than a few
+/// milliseconds after it was scheduled (the task was busy, or did not call `tick` for a while).
+/// In the examples the period is 10 ms, ticks were due at 10, 20, 30 and 40 ms, and `tick` is
+/// called again only at 35 ms: it returns the 10 ms tick at once.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MissedTickBehavior {
+    /// Catch up: the missed ticks (20, 30) complete back to back as fast as `tick` is called, then
+    /// the schedule resumes as if nothing happened (40, 50, ...). The default.
+    #[default]
+    Burst,
+    /// Start a new schedule from now: the next ticks are at 45, 55, ... (one period after the
+    /// late tick completed).
+    Delay,
+    /// Drop the missed ticks and stay on the original grid: the next tick is the first scheduled
+    /// one after now, 40, then 50, ...
+    Skip,
+}
+
+impl MissedTickBehavior {
+    /// The tick after `scheduled`, which completed late, at `now`.
+    fn next_after_missed(self, scheduled: Instant, now: Instant, period: Duration) -> Instant {
+        match self {
+            MissedTickBehavior::Burst => instant_after(scheduled, period),
+            MissedTickBehavior::Delay => instant_after(now, period),
+            MissedTickBehavior::Skip => {
+                let behind = now.saturating_duration_since(scheduled).as_nanos();
+                let into_period = behind % period.as_nanos();
+                // `into_period < period`, so this is in (0, period] and converts losslessly.
+                let to_next = period - duration_from_nanos(into_period);
+                instant_after(now, to_next)
+            }
+        }
+    }
+}
+
+fn duration_from_nanos(nanos: u128) -> Duration {
+    const NANOS_PER_SEC: u128 = 1_000_000_000;
+    let secs = u64::try_from(nanos / NANOS_PER_SEC).unwrap_or(u64::MAX);
+    Duration::new(secs, (nanos % NANOS_PER_SEC) as u32)
+}
+
+/// Ticks at a fixed period; created by [`interval`] or [`interval_at`].
+///
+/// Each [`tick`](Self::tick) completes at the next scheduled instant and returns it. Ticks are
+/// not queued while nobody waits: what happens to the missed ones is set by
+/// [`MissedTickBehavior`]. `Send + Sync + Unpin`; no allocation.
+///
+/// # Panics
+/// Ticking panics once the runtime's timer has shut down.
+#[derive(Debug)]
+pub struct Interval {
+    /// Its deadline is the next scheduled tick.
+    delay: TimerEntry,
+    period: Duration,
+    missed_tick_behavior: MissedTickBehavior,
+}
+
+impl Interval {
+    /// Completes at the next scheduled tick and returns the instant it was scheduled for (not the
+    /// time it was observed). Cancel safe: dropping the future loses no tick.
+    pub async fn tick(&mut self) -> Instant {
+        poll_fn(|cx| self.poll_tick(cx)).await
+    }
+
+    /// Poll version of [`tick`](Self::tick): `Ready(scheduled instant)` once the next tick is
+    /// due, else registers `cx` to be woken then.
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        if self.delay.poll_elapsed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let scheduled = self.delay.deadline();
+        let now = Instant::now();
+        let next = if now.saturating_duration_since(scheduled) > MISSED_TICK_TOLERANCE {
+            self.missed_tick_behavior
+                .next_after_missed(scheduled, now, self.period)
+        } else {
+            instant_after(scheduled, self.period)
+        };
+        // The entry is elapsed, so this only records the deadline: the next poll arms it.
+        self.delay.reset(next);
+        Poll::Ready(scheduled)
+    }
+
+    /// Restarts the schedule: the next tick is one period from now.
+    pub fn reset(&mut self) {
+        self.delay.reset(instant_after(Instant::now(), self.period));
+    }
+
+    /// How missed ticks are handled.
+    pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
+        self.missed_tick_behavior
+    }
+
+    /// Sets how missed ticks are handled from now on.
+    pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
+        self.missed_tick_behavior = behavior;
+    }
+
+    /// The period between ticks.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_tick_after_a_miss_follows_each_behavior() {
+        let start = Instant::now();
+        let period = Duration::from_millis(10);
+        let scheduled = start + Duration::from_millis(10);
+        let now = start + Duration::from_millis(35);
+        let at = |ms| start + Duration::from_millis(ms);
+        let next =
+            |behavior: MissedTickBehavior| behavior.next_after_missed(scheduled, now, period);
+        assert_eq!(next(MissedTickBehavior::Burst), at(20));
+        assert_eq!(next(MissedTickBehavior::Delay), at(45));
+        assert_eq!(next(MissedTickBehavior::Skip), at(40));
+        // Exactly on a grid point, Skip moves to the following one (the current is now).
+        let on_grid = start + Duration::from_millis(40);
+        assert_eq!(
+            MissedTickBehavior::Skip.next_after_missed(scheduled, on_grid, period),
+            at(50)
+        );
+        assert_eq!(MissedTickBehavior::default(), MissedTickBehavior::Burst);
+    }
+
+    #[test]
+    fn huge_periods_do_not_overflow() {
+        let start = Instant::now();
+        let now = start + Duration::from_secs(3);
+        let far = MissedTickBehavior::Skip.next_after_missed(start, now, Duration::MAX);
+        assert!(far > now + Duration::from_secs(86_400 * 365 * 29));
+        assert_eq!(
+            duration_from_nanos(u128::from(u64::MAX) * 1_000_000_000 + 7),
+            Duration::new(u64::MAX, 7)
+        );
+    }
+}
