@@ -141,6 +141,10 @@ impl TcpStream {
 
     /// Splits the stream into halves that borrow it, to read and write concurrently
     /// (e.g. in `futures::join!`) without moving it.
+    ///
+    /// With `futures::io::AsyncReadExt` in scope, method syntax `stream.split()` picks
+    /// that trait's by-value `split` (a lock-based split) instead; write
+    /// `TcpStream::split(&mut stream)` to get this one.
     pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
         let stream: &TcpStream = self;
         (ReadHalf::new(stream), WriteHalf::new(stream))
