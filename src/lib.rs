@@ -1,1 +1,59 @@
-//! placeholder
+//! # magpie
+//!
+//! A multi-threaded, work-stealing async runtime. One worker thread per
+//! core runs spawned tasks from its own queue and steals from the others
+//! when idle; a driver thread wakes tasks whose sockets are ready or whose
+//! timers are due.
+//!
+//! The names follow tokio's, so most programs switch by renaming the crate:
+//!
+//! ```
+//! #[magpie::main(worker_threads = 2)]
+//! async fn main() {
+//!     let task = magpie::spawn(async {
+//!         magpie::time::sleep(std::time::Duration::from_millis(1)).await;
+//!         21 * 2
+//!     });
+//!     assert_eq!(task.await.unwrap(), 42);
+//! }
+//! ```
+//!
+//! This crate only re-exports its members: the scheduler (`magpie-runtime`),
+//! the timer (`magpie-timer`), the IO driver (`magpie-io-driver`) and the
+//! attribute macros (`magpie-macros`).
+
+#![deny(missing_docs)]
+
+pub use magpie_runtime::spawn;
+pub use magpie_runtime::{runtime, task};
+
+/// Runs an `async fn main` on a multi-thread runtime; see the crate docs.
+///
+/// `#[magpie::main(worker_threads = N)]` picks the worker count (default:
+/// the number of cores).
+pub use magpie_macros::main;
+
+/// Runs an `async fn` test on a fresh runtime with 2 workers
+/// (`#[magpie::test(worker_threads = N)]` to change it).
+///
+/// ```
+/// #[magpie::test]
+/// async fn adds() {
+///     assert_eq!(magpie::spawn(async { 1 + 1 }).await.unwrap(), 2);
+/// }
+/// ```
+pub use magpie_macros::test;
+
+/// Timers: `sleep`, `timeout` and `interval`, resolved by a hierarchical
+/// timer wheel with 1 ms granularity.
+pub mod time {
+    pub use magpie_timer::{
+        error, interval, interval_at, sleep, sleep_until, timeout, timeout_at, Duration, Instant,
+        Interval, MissedTickBehavior, Sleep, Timeout,
+    };
+}
+
+/// TCP and UDP sockets driven by the runtime's reactor.
+pub mod net {
+    pub use magpie_io_driver::net::*;
+}
