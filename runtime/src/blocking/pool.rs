@@ -7,8 +7,8 @@
 //! themselves idle/alive; shutdown sets the flag and waits for the threads.
 
 use super::task::{BlockingSchedule, BlockingTask};
-use crate::rt::Handle;
 use crate::rt::builder::Callback;
+use crate::rt::Handle;
 use crate::sync::{Condvar, Mutex};
 use crate::task::{self, Id, JoinHandle, Notified};
 use std::collections::VecDeque;
@@ -129,7 +129,8 @@ impl BlockingSpawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (job, join) = task::new_unowned_task(BlockingTask::new(f), BlockingSchedule, Id::next());
+        let (job, join) =
+            task::new_unowned_task(BlockingTask::new(f), BlockingSchedule, Id::next());
         let mut state = self.shared.state.lock();
         if state.shutdown {
             drop(state);
@@ -163,7 +164,11 @@ impl BlockingSpawner {
         join
     }
 
-    fn start_thread(&self, handle: &Handle, id: usize) -> std::io::Result<std::thread::JoinHandle<()>> {
+    fn start_thread(
+        &self,
+        handle: &Handle,
+        id: usize,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
         let config = &self.shared.config;
         let mut builder = std::thread::Builder::new().name(config.thread_name.clone());
         if let Some(size) = config.stack_size {
@@ -224,10 +229,12 @@ fn run_thread(shared: &PoolShared, id: usize) {
             }
         }
         state.num_idle -= 1;
-        if state.queue.is_empty() && !state.shutdown && idle_since.elapsed() >= shared.config.keep_alive {
+        if state.queue.is_empty()
+            && !state.shutdown
+            && idle_since.elapsed() >= shared.config.keep_alive
+        {
             state.threads.retain(|(tid, _)| *tid != id);
             return;
         }
     }
 }
-

@@ -1,12 +1,12 @@
 //! `Builder`: configures and starts a runtime (threads, reactor, timer).
 
+use super::context;
 use super::driver::{self, DriverHandle};
 use super::handle::{Handle, HandleInner};
 use super::runtime::{finalize, Lifecycle, Runtime};
-use super::context;
 use crate::blocking::{BlockingPool, PoolConfig};
-use crate::scheduler::{worker, Remote, Shared};
 use crate::scheduler::park::Parker;
+use crate::scheduler::{worker, Remote, Shared};
 use crossbeam_deque::Worker as LocalQueue;
 use std::fmt;
 use std::io;

@@ -200,7 +200,8 @@ impl Runtime {
             inner.driver.join();
         }
         let remaining = deadline.map_or(blocking_wait, |d| {
-            d.saturating_duration_since(Instant::now()).min(blocking_wait)
+            d.saturating_duration_since(Instant::now())
+                .min(blocking_wait)
         });
         self.blocking.shutdown(remaining);
     }

@@ -23,7 +23,6 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 
 pub(crate) type Task = Notified<Handle>;
 
-
 /// What one worker exposes to the others and to notifiers.
 pub(crate) struct Remote {
     /// Steals from the worker's local queue (the worker pushes and pops).

@@ -163,7 +163,7 @@ pub(crate) fn run(handle: Handle, core: Core) {
 fn next_task(ctx: &WorkerContext, shared: &Shared) -> Option<Task> {
     let mut core = ctx.core.borrow_mut();
     core.tick = core.tick.wrapping_add(1);
-    if core.tick % GLOBAL_QUEUE_INTERVAL == 0 {
+    if core.tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
         if let Some(task) = steal_from_injector(&core, shared) {
             return Some(task);
         }

@@ -8,10 +8,10 @@
 
 use super::{AbortHandle, JoinHandle, Output};
 use parking_lot::Mutex;
+use slab::Slab;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
-use slab::Slab;
 use std::sync::atomic::{AtomicBool, Ordering::AcqRel, Ordering::Release};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
@@ -97,7 +97,7 @@ impl<T> JoinSet<T> {
 
     /// True when the set holds no task.
     pub fn is_empty(&self) -> bool {
-        self.entries.len() == 0
+        self.entries.is_empty()
     }
 
     /// Aborts every task in the set; they stay in it until joined.
@@ -127,7 +127,7 @@ impl<T> JoinSet<T> {
 
     /// Polls for the next completed task; see [`JoinSet::join_next`].
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Output<T>>> {
-        if self.entries.len() == 0 {
+        if self.entries.is_empty() {
             return Poll::Ready(None);
         }
         loop {
@@ -227,4 +227,3 @@ impl<T> fmt::Debug for JoinSet<T> {
         f.debug_struct("JoinSet").field("len", &self.len()).finish()
     }
 }
-

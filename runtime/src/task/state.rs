@@ -121,7 +121,7 @@ impl State {
     /// A new task: queued once, with a `JoinHandle`, and `refs` references.
     pub(crate) fn new(refs: usize) -> State {
         State {
-            word: AtomicUsize::new(refs * REF_ONE | JOIN_INTEREST | NOTIFIED),
+            word: AtomicUsize::new((refs * REF_ONE) | JOIN_INTEREST | NOTIFIED),
         }
     }
 
@@ -215,10 +215,7 @@ impl State {
                 // The poller or the queue entry will see CANCELLED.
                 (Some(s.0 | CANCELLED | NOTIFIED), Wake::Nothing)
             } else {
-                (
-                    Some((s.0 | CANCELLED | NOTIFIED) + REF_ONE),
-                    Wake::Schedule,
-                )
+                (Some((s.0 | CANCELLED | NOTIFIED) + REF_ONE), Wake::Schedule)
             }
         })
     }

@@ -1,0 +1,1 @@
+//! Loom models of the task state machine (written by the loom work).
