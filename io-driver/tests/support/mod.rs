@@ -20,17 +20,21 @@ pub struct ReactorThread {
     handle: ReactorHandle,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    /// Disconnects when the thread exits, so stopping can wait with a deadline.
+    exited: mpsc::Receiver<()>,
 }
 
 impl ReactorThread {
     pub fn start() -> ReactorThread {
         let (handle_tx, handle_rx) = mpsc::channel();
+        let (exit_tx, exited) = mpsc::channel::<()>();
         let stop = Arc::new(AtomicBool::new(false));
         let thread = std::thread::Builder::new()
             .name("test-reactor".into())
             .spawn({
                 let stop = stop.clone();
                 move || {
+                    let _exit_tx = exit_tx;
                     let mut reactor = Reactor::new().expect("create reactor");
                     handle_tx.send(reactor.handle()).unwrap();
                     while !stop.load(Ordering::SeqCst) {
@@ -43,6 +47,7 @@ impl ReactorThread {
             handle: handle_rx.recv().expect("reactor handle"),
             stop,
             thread: Some(thread),
+            exited,
         }
     }
 
@@ -59,11 +64,26 @@ impl ReactorThread {
         self.stop_and_join();
     }
 
+    /// # Panics
+    /// If the thread does not stop within [`DEADLINE`] of the unpark (a broken unpark
+    /// would otherwise hang the test run), unless the test is already failing.
     fn stop_and_join(&mut self) {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
         self.stop.store(true, Ordering::SeqCst);
         self.handle.unpark();
-        if let Some(thread) = self.thread.take() {
-            thread.join().expect("reactor thread panicked");
+        match self.exited.recv_timeout(DEADLINE) {
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if !std::thread::panicking() {
+                    panic!("the reactor thread did not stop after unpark");
+                }
+            }
+            _ => {
+                if thread.join().is_err() && !std::thread::panicking() {
+                    panic!("the reactor thread panicked");
+                }
+            }
         }
     }
 }
