@@ -16,6 +16,17 @@ pub(crate) fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
     Ok(candidates)
 }
 
+/// The first resolved address of `addr` (no allocation: `send_to` calls this per
+/// datagram); an `InvalidInput` error if there is none.
+pub(crate) fn first(addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
+    addr.to_socket_addrs()?.next().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "could not resolve to any address",
+        )
+    })
+}
+
 /// Calls `attempt` on each resolved candidate until one succeeds; otherwise returns
 /// the last candidate's error.
 pub(crate) fn try_each<T>(

@@ -85,7 +85,7 @@ impl UdpSocket {
 
     /// Sends `buf` as one datagram to `target` (its first resolved address).
     pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], target: A) -> io::Result<usize> {
-        let target = addr::resolve(target)?[0];
+        let target = addr::first(target)?;
         self.io
             .registration()
             .async_io(Direction::Write, || self.io.source().send_to(buf, target))
