@@ -11,6 +11,40 @@
 //!   sockets always ready still yields now and then.
 //! * [`ReactorHandle::shutdown`] (or dropping the [`Reactor`]) makes every pending and
 //!   future IO operation fail with an `io::Error` instead of hanging.
+//!
+//! How a runtime drives it:
+//!
+//! ```
+//! # fn main() -> std::io::Result<()> {
+//! use magpie_io_driver::{context, coop, Reactor};
+//! use std::sync::atomic::{AtomicBool, Ordering};
+//! use std::sync::Arc;
+//!
+//! let mut reactor = Reactor::new()?;
+//! let handle = reactor.handle();
+//! let stopping = Arc::new(AtomicBool::new(false));
+//!
+//! // The driver thread (the timeout would be the time to the next timer).
+//! let driver = std::thread::spawn({
+//!     let stopping = stopping.clone();
+//!     move || {
+//!         while !stopping.load(Ordering::SeqCst) {
+//!             reactor.turn(None).expect("IO driver failed");
+//!         }
+//!     }
+//! });
+//!
+//! // Every worker thread, for its whole life; every task poll inside a budget.
+//! let _io_context = context::enter(&handle);
+//! # let poll_task = || ();
+//! coop::budget(|| poll_task());
+//!
+//! // Shutdown: fail pending IO, then stop the driver thread.
+//! stopping.store(true, Ordering::SeqCst);
+//! handle.shutdown(); // also unparks the blocked turn
+//! driver.join().unwrap();
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
