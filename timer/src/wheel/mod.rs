@@ -6,7 +6,7 @@
 //! [`LEVELS`] levels of [`SLOTS`] slots. A slot of level `l` covers `64^l` ticks, so level 0 has
 //! 1-tick slots and the whole wheel spans `64^6 = 2^36` ticks (about 2.2 years at 1 ms). Each
 //! level keeps a `u64` bitmap of its non-empty slots, so the next occupied slot is one
-//! `trailing_zeros`. Timers live in a slab ([`entries`]) threaded on intrusive lists: insert and
+//! `trailing_zeros`. Timers live in a slab (the `entries` module) threaded on intrusive lists: insert and
 //! cancel are O(1).
 //!
 //! # Placement

@@ -153,11 +153,13 @@ impl Drop for TestDriver {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         self.parker.unpark();
+        if std::thread::panicking() {
+            // The test failed, maybe because something deadlocked: joining or locking the
+            // shards could hang, so leave the driver thread behind.
+            return;
+        }
         if let Some(thread) = self.thread.take() {
-            let joined = thread.join();
-            if !std::thread::panicking() {
-                joined.expect("the test driver thread panicked");
-            }
+            thread.join().expect("the test driver thread panicked");
         }
         self.handle.shutdown();
     }
