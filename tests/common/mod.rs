@@ -1,0 +1,161 @@
+//! Helpers shared by the `rt_*` integration tests: building small runtimes,
+//! drop guards that report when a future's destructor ran, bounded waits
+//! that fail instead of hanging, and thread-callback counters.
+//!
+//! Each test binary uses only some of these, hence the `dead_code` allowance.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use magpie::runtime::{Builder, Runtime};
+
+/// How long any single wait in these tests may take before it counts as a
+/// hang (a lost wakeup, a deadlock). Generous: it only matters on failure.
+pub const HANG_LIMIT: Duration = Duration::from_secs(20);
+
+/// A runtime with `workers` worker threads and otherwise default settings.
+pub fn runtime(workers: usize) -> Runtime {
+    Builder::new()
+        .worker_threads(workers)
+        .build()
+        .expect("building a test runtime")
+}
+
+/// Sets its flag when dropped: put one in a future to learn when the
+/// future's destructor ran.
+pub struct DropFlag(pub Arc<AtomicBool>);
+
+impl DropFlag {
+    /// A guard and the flag it sets.
+    pub fn new() -> (DropFlag, Arc<AtomicBool>) {
+        let flag = Arc::new(AtomicBool::new(false));
+        (DropFlag(flag.clone()), flag)
+    }
+}
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, SeqCst);
+    }
+}
+
+/// Increments its counter when dropped.
+pub struct DropCount(pub Arc<AtomicUsize>);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+/// Panics with `message` when dropped (after counting the drop).
+pub struct PanicOnDrop {
+    pub drops: Arc<AtomicUsize>,
+    pub message: &'static str,
+}
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, SeqCst);
+        panic!("{}", self.message);
+    }
+}
+
+/// Polls `cond` every millisecond until it holds; panics naming `what` when
+/// it still does not after `limit`.
+pub fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !cond() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?} waiting until {what}"
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Runs `f` on a fresh thread and returns its result, or panics when it
+/// takes longer than `limit` (a hang then fails the test instead of stalling
+/// the whole run). A panic inside `f` is propagated.
+pub fn with_timeout<T, F>(limit: Duration, f: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let (tx, rx) = mpsc::channel();
+    let thread = thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(value) => {
+            let _ = thread.join();
+            value
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => match thread.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("the test thread neither sent a result nor panicked"),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("did not finish within {limit:?}: a hang or a lost wakeup")
+        }
+    }
+}
+
+/// Counts `on_thread_start` / `on_thread_stop` calls of a runtime.
+#[derive(Clone, Default)]
+pub struct ThreadCounters {
+    pub started: Arc<AtomicUsize>,
+    pub stopped: Arc<AtomicUsize>,
+}
+
+impl ThreadCounters {
+    /// Installs both callbacks on `builder`.
+    pub fn install(&self, builder: &mut Builder) {
+        let started = self.started.clone();
+        let stopped = self.stopped.clone();
+        builder
+            .on_thread_start(move || {
+                started.fetch_add(1, SeqCst);
+            })
+            .on_thread_stop(move || {
+                stopped.fetch_add(1, SeqCst);
+            });
+    }
+
+    pub fn started(&self) -> usize {
+        self.started.load(SeqCst)
+    }
+
+    pub fn stopped(&self) -> usize {
+        self.stopped.load(SeqCst)
+    }
+}
+
+/// Names of this process's live threads (their `comm`, at most 15 bytes).
+pub fn live_thread_names() -> Vec<String> {
+    let mut names = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return names;
+    };
+    for entry in dir.flatten() {
+        if let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) {
+            names.push(comm.trim_end().to_owned());
+        }
+    }
+    names
+}
+
+/// The message of a panic payload, when it is a string.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}

@@ -1,0 +1,106 @@
+//! An idle runtime uses ~0% CPU: its own threads (found by a unique
+//! `thread_name` in `/proc/self/task/*/comm`) burn less than 30 ms of CPU
+//! time over 300 ms of idleness. Catches workers, the driver thread or the
+//! blocking pool left spinning or waking up periodically.
+
+use magpie::runtime::{Builder, Runtime};
+use std::future::pending;
+use std::time::Duration;
+
+const IDLE_WINDOW: Duration = Duration::from_millis(300);
+const CPU_BUDGET: Duration = Duration::from_millis(30);
+
+/// CPU time (user + system) used so far by this process's threads whose
+/// name starts with `prefix`, and how many such threads there are.
+fn cpu_time_of_threads(prefix: &str) -> (Duration, usize) {
+    // SAFETY: sysconf has no preconditions.
+    let ticks_per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+    assert!(ticks_per_sec > 0);
+    let mut ticks = 0u64;
+    let mut threads = 0;
+    for entry in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else {
+            continue; // the thread exited meanwhile
+        };
+        if !comm.trim_end().starts_with(prefix) {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // The name, in parentheses, may contain spaces: fields are counted
+        // from the last ')'. After it come state (field 3), ..., utime (14)
+        // and stime (15).
+        let rest = &stat[stat.rfind(')').unwrap() + 1..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let utime: u64 = fields[11].parse().unwrap();
+        let stime: u64 = fields[12].parse().unwrap();
+        ticks += utime + stime;
+        threads += 1;
+    }
+    (Duration::from_millis(ticks * 1000 / ticks_per_sec), threads)
+}
+
+fn runtime_named(name: &str, workers: usize) -> Runtime {
+    assert!(
+        name.len() <= 8,
+        "keep room for the driver's suffix in 15 bytes"
+    );
+    Builder::new()
+        .worker_threads(workers)
+        .thread_name(name)
+        .build()
+        .unwrap()
+}
+
+/// Measures the named runtime's threads over the idle window.
+fn assert_idle(name: &str, expected_threads: usize) {
+    // Let the threads finish whatever the setup woke them for.
+    std::thread::sleep(Duration::from_millis(50));
+    let (before, threads) = cpu_time_of_threads(name);
+    assert_eq!(
+        threads, expected_threads,
+        "the runtime's threads were not all found"
+    );
+    std::thread::sleep(IDLE_WINDOW);
+    let (after, threads_after) = cpu_time_of_threads(name);
+    assert_eq!(threads_after, expected_threads);
+    let used = after.saturating_sub(before);
+    assert!(
+        used < CPU_BUDGET,
+        "an idle runtime used {used:?} of CPU in {IDLE_WINDOW:?} (budget {CPU_BUDGET:?})"
+    );
+}
+
+#[test]
+fn an_idle_runtime_uses_almost_no_cpu() {
+    let rt = runtime_named("mpidle-a", 2);
+    // Some work first, so every worker has run and parked again.
+    rt.block_on(async {
+        let handles: Vec<_> = (0..1000).map(|i| magpie::spawn(async move { i })).collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+    });
+    assert_idle("mpidle-a", 2 + 1); // workers + driver
+}
+
+#[test]
+fn a_runtime_with_only_waiting_tasks_uses_almost_no_cpu() {
+    let rt = runtime_named("mpidle-b", 2);
+    let _waiting: Vec<_> = (0..100).map(|_| rt.spawn(pending::<()>())).collect();
+    // A far-away timer must not make the driver wake up periodically.
+    let _sleeping = rt.spawn(async { magpie::time::sleep(Duration::from_secs(3600)).await });
+    let (_tx, rx) = futures::channel::oneshot::channel::<()>();
+    let _receiving = rt.spawn(rx);
+    rt.block_on(async { magpie::time::sleep(Duration::from_millis(5)).await });
+    assert_idle("mpidle-b", 2 + 1);
+}
+
+#[test]
+fn an_idle_blocking_thread_uses_almost_no_cpu() {
+    let rt = runtime_named("mpidle-c", 1);
+    rt.block_on(rt.spawn_blocking(|| ())).unwrap();
+    // The blocking thread now waits out its 10 s keep-alive.
+    assert_idle("mpidle-c", 1 + 1 + 1); // worker + driver + blocking thread
+}

@@ -1,0 +1,166 @@
+//! Wakes from plain std threads racing a task's poll and its completion,
+//! repeated many times on 1 and 2 workers. A lost wakeup shows up as a
+//! hang (caught by `with_timeout`), a double poll or use-after-free as a
+//! panic or crash.
+//!
+//! The long version is ignored by default; run it with
+//! `cargo test --test rt_wake_race -- --ignored`.
+
+mod common;
+
+use common::{runtime, with_timeout, HANG_LIMIT};
+use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Arc};
+use std::task::{Poll, Waker};
+use std::thread;
+use std::time::Duration;
+
+/// What a racing task hands to a plain waker thread.
+struct WakeJob {
+    waker: Waker,
+    /// Set by the waker thread just before waking: the task may complete.
+    ready: Arc<AtomicBool>,
+}
+
+/// Tasks that race at once (each runs its share of the races in sequence).
+const RACERS: usize = 4;
+
+/// Runs `races` races on a runtime with `workers` workers. Each race is a
+/// fresh task that hands a clone of its waker to a plain thread and then
+/// either
+/// - (even races) waits until that thread sets `ready` and wakes it: the
+///   wake races the task's own return of `Pending` (a lost wakeup hangs), or
+/// - (odd races) completes on its own after one yield: the wakes race the
+///   completion, and the last waker reference may be dropped by the plain
+///   thread after the task finished.
+///
+/// The plain thread wakes twice (by reference, then by value), so some
+/// wakes land on a running, some on an idle, some on a completed task.
+fn race_wakes(workers: usize, races: usize) {
+    with_timeout(HANG_LIMIT * 2, move || {
+        let rt = runtime(workers);
+        let wakes_done = Arc::new(AtomicUsize::new(0));
+        let mut senders = Vec::new();
+        let mut wake_threads = Vec::new();
+        for _ in 0..2 {
+            let (tx, rx) = mpsc::channel::<WakeJob>();
+            senders.push(tx);
+            let wakes_done = wakes_done.clone();
+            wake_threads.push(thread::spawn(move || {
+                for job in rx {
+                    job.ready.store(true, SeqCst);
+                    job.waker.wake_by_ref();
+                    job.waker.wake();
+                    wakes_done.fetch_add(1, SeqCst);
+                }
+            }));
+        }
+
+        let racers: Vec<_> = (0..RACERS)
+            .map(|r| {
+                let senders = senders.clone();
+                rt.spawn(async move {
+                    for i in (r..races).step_by(RACERS) {
+                        let tx = senders[i % senders.len()].clone();
+                        let ready = Arc::new(AtomicBool::new(false));
+                        let must_wait = i % 2 == 0;
+                        let target = magpie::spawn(async move {
+                            let mut sent = false;
+                            poll_fn(|cx| {
+                                if !sent {
+                                    sent = true;
+                                    tx.send(WakeJob {
+                                        waker: cx.waker().clone(),
+                                        ready: ready.clone(),
+                                    })
+                                    .unwrap();
+                                    if !must_wait {
+                                        // Complete on the next poll, which
+                                        // this wake asks for.
+                                        cx.waker().wake_by_ref();
+                                    }
+                                    return Poll::Pending;
+                                }
+                                if !must_wait || ready.load(SeqCst) {
+                                    Poll::Ready(i)
+                                } else {
+                                    Poll::Pending
+                                }
+                            })
+                            .await
+                        });
+                        assert_eq!(target.await.unwrap(), i);
+                    }
+                })
+            })
+            .collect();
+        rt.block_on(async {
+            for racer in racers {
+                racer.await.unwrap();
+            }
+        });
+        drop(senders);
+        for t in wake_threads {
+            t.join().unwrap();
+        }
+        assert_eq!(wakes_done.load(SeqCst), races);
+        // Every waker was dropped by now; shutting down must not trip on
+        // any task left behind.
+        drop(rt);
+    });
+}
+
+#[test]
+fn wakes_from_std_threads_race_completion_10k_times_on_1_worker() {
+    race_wakes(1, 10_000);
+}
+
+#[test]
+fn wakes_from_std_threads_race_completion_10k_times_on_2_workers() {
+    race_wakes(2, 10_000);
+}
+
+#[test]
+#[ignore = "stress: cargo test --test rt_wake_race -- --ignored"]
+fn wakes_from_std_threads_race_completion_stress() {
+    for workers in [1, 2, 3, 4] {
+        race_wakes(workers, 500_000);
+    }
+}
+
+/// A task parked on a waker that a plain thread wakes exactly once, while
+/// the task is being polled on another thread, must always be re-polled.
+#[test]
+fn single_wake_during_poll_is_never_lost() {
+    with_timeout(HANG_LIMIT, || {
+        let rt = runtime(2);
+        rt.block_on(async {
+            for _ in 0..2_000 {
+                let ready = Arc::new(AtomicBool::new(false));
+                let ready2 = ready.clone();
+                let mut started = false;
+                let task = magpie::spawn(poll_fn(move |cx| {
+                    if ready2.load(SeqCst) {
+                        return Poll::Ready(());
+                    }
+                    if !started {
+                        started = true;
+                        let waker = cx.waker().clone();
+                        let ready = ready2.clone();
+                        // The wake lands while this poll is still running
+                        // (the sleep keeps it running a little).
+                        thread::spawn(move || {
+                            ready.store(true, SeqCst);
+                            waker.wake();
+                        });
+                        thread::sleep(Duration::from_micros(50));
+                    }
+                    Poll::Pending
+                }));
+                task.await.unwrap();
+                assert!(ready.load(SeqCst));
+            }
+        });
+    });
+}
