@@ -25,8 +25,13 @@ impl Clock {
     /// The first tick at or after `deadline` (rounded up); 0 for instants before the start.
     pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
         let since_start = deadline.saturating_duration_since(self.start);
-        let millis = since_start.as_nanos().div_ceil(1_000_000);
-        u64::try_from(millis).unwrap_or(u64::MAX)
+        // Whole seconds are whole milliseconds, so only the sub-second part needs rounding up;
+        // u64 arithmetic avoids a (slow) u128 division on this per-timer path.
+        let subsec_millis = u64::from(since_start.subsec_nanos().div_ceil(1_000_000));
+        since_start
+            .as_secs()
+            .saturating_mul(1_000)
+            .saturating_add(subsec_millis)
     }
 
     /// How long from now until the start of `tick` (zero if it has passed).
@@ -63,6 +68,14 @@ mod tests {
         if let Some(before_start) = start.checked_sub(Duration::from_millis(3)) {
             assert_eq!(clock.deadline_tick(before_start), 0);
         }
+        assert_eq!(
+            clock.deadline_tick(start + Duration::new(7, 999_000_001)),
+            8_000
+        );
+        assert_eq!(
+            clock.deadline_tick(start + Duration::new(7, 999_000_000)),
+            7_999
+        );
         assert!(clock.now_tick() <= clock.deadline_tick(Instant::now()));
     }
 

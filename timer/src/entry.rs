@@ -12,16 +12,23 @@
 //! waker and list links, about 48 bytes), reused by later timers.
 
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use crate::clock::instant_after;
 use crate::context;
 use crate::driver::{MoveEarlier, Shard, ShutDown, SHUT_DOWN_MESSAGE};
 use crate::wheel::EntryKey;
 
 #[derive(Clone, Copy, Debug)]
 enum State {
-    /// Not in any wheel: the next poll compares the deadline with the clock and arms if needed.
-    Idle,
+    /// Not in any wheel: the next poll arms it, unless the deadline has passed.
+    ///
+    /// `deadline_ahead` is true for a fresh timer whose deadline was just computed as "now plus
+    /// a positive duration": arming then skips reading the clock (the costliest step of arming on
+    /// many machines). If the deadline did pass before that first poll, the timer is not lost:
+    /// the wheel rejects a tick the driver has already reached, or the driver, unparked because
+    /// the tick is earlier than its target, fires it on its next turn.
+    Idle { deadline_ahead: bool },
     /// In the shard's wheel under `key`, due at `tick`. `tick` is at most the deadline's tick;
     /// it is earlier after a reset to a later deadline.
     Armed { key: EntryKey, tick: u64 },
@@ -58,11 +65,34 @@ impl TimerEntry {
     /// # Panics
     /// Outside the context of a runtime's timer, or after that timer shut down.
     #[track_caller]
-    pub(crate) fn new(deadline: Instant) -> TimerEntry {
+    pub(crate) fn at(deadline: Instant) -> TimerEntry {
         TimerEntry {
             shard: context::current_shard(),
             deadline,
-            state: State::Idle,
+            state: State::Idle {
+                deadline_ahead: false,
+            },
+        }
+    }
+
+    /// A timer `duration` after `now`, which the caller has just read from the clock. A zero
+    /// duration is elapsed from the start.
+    ///
+    /// # Panics
+    /// Outside the context of a runtime's timer, or after that timer shut down.
+    #[track_caller]
+    pub(crate) fn after(now: Instant, duration: Duration) -> TimerEntry {
+        let state = if duration.is_zero() {
+            State::Elapsed
+        } else {
+            State::Idle {
+                deadline_ahead: true,
+            }
+        };
+        TimerEntry {
+            shard: context::current_shard(),
+            deadline: instant_after(now, duration),
+            state,
         }
     }
 
@@ -74,7 +104,7 @@ impl TimerEntry {
     pub(crate) fn is_elapsed(&self) -> bool {
         match self.state {
             State::Elapsed => true,
-            State::Idle => Instant::now() >= self.deadline,
+            State::Idle { .. } => Instant::now() >= self.deadline,
             State::Armed { key, tick } => {
                 !self.shard.is_armed(key)
                     && (tick >= self.deadline_tick() || Instant::now() >= self.deadline)
@@ -93,7 +123,7 @@ impl TimerEntry {
         }
         match self.state {
             State::Elapsed => Poll::Ready(()),
-            State::Idle => self.arm(cx),
+            State::Idle { deadline_ahead } => self.arm(cx, deadline_ahead),
             State::Armed { key, tick } => match self.shard.refresh_waker(key, cx.waker()) {
                 Ok(true) => Poll::Pending,
                 Ok(false) if tick >= self.deadline_tick() => {
@@ -101,20 +131,17 @@ impl TimerEntry {
                     Poll::Ready(())
                 }
                 // It fired for an earlier deadline than the current one (reset to later).
-                Ok(false) => {
-                    self.state = State::Idle;
-                    self.arm(cx)
-                }
+                Ok(false) => self.arm(cx, false),
                 Err(ShutDown) => shut_down(),
             },
         }
     }
 
-    /// Idle -> Elapsed if the deadline has passed, else -> Armed.
-    fn arm(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    /// -> Elapsed if the deadline has passed, else -> Armed. `deadline_ahead`: see [`State`].
+    fn arm(&mut self, cx: &mut Context<'_>, deadline_ahead: bool) -> Poll<()> {
         // Exact comparison, so that an `Instant::now()` deadline completes at once instead of
         // waiting for its rounded-up tick.
-        if Instant::now() >= self.deadline {
+        if !deadline_ahead && Instant::now() >= self.deadline {
             self.state = State::Elapsed;
             return Poll::Ready(());
         }
@@ -138,7 +165,9 @@ impl TimerEntry {
     pub(crate) fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
         let State::Armed { key, tick } = self.state else {
-            self.state = State::Idle;
+            self.state = State::Idle {
+                deadline_ahead: false,
+            };
             return;
         };
         let new_tick = self.deadline_tick();

@@ -20,7 +20,11 @@ const MISSED_TICK_TOLERANCE: Duration = Duration::from_millis(5);
 #[track_caller]
 pub fn interval(period: Duration) -> Interval {
     assert_period_is_not_zero(period);
-    interval_at(Instant::now(), period)
+    Interval {
+        delay: TimerEntry::after(Instant::now(), Duration::ZERO),
+        period,
+        missed_tick_behavior: MissedTickBehavior::default(),
+    }
 }
 
 /// Creates an [`Interval`] whose first tick completes at `start`, then one every `period`.
@@ -32,7 +36,7 @@ pub fn interval(period: Duration) -> Interval {
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
     assert_period_is_not_zero(period);
     Interval {
-        delay: TimerEntry::new(start),
+        delay: TimerEntry::at(start),
         period,
         missed_tick_behavior: MissedTickBehavior::default(),
     }

@@ -6,7 +6,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::clock::instant_after;
 use crate::entry::TimerEntry;
 
 /// Waits until `duration` has elapsed (1 ms granularity, never less than `duration`).
@@ -19,7 +18,10 @@ use crate::entry::TimerEntry;
 /// When called outside the context of a magpie runtime, or after its timer has shut down.
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep::new(instant_after(Instant::now(), duration))
+    Sleep {
+        entry: TimerEntry::after(Instant::now(), duration),
+        _pinned: PhantomPinned,
+    }
 }
 
 /// Waits until `deadline`; a deadline in the past completes on the first poll.
@@ -28,7 +30,10 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// When called outside the context of a magpie runtime, or after its timer has shut down.
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep::new(deadline)
+    Sleep {
+        entry: TimerEntry::at(deadline),
+        _pinned: PhantomPinned,
+    }
 }
 
 /// Future returned by [`sleep`] and [`sleep_until`]; completes once its deadline has passed.
@@ -46,14 +51,6 @@ pub struct Sleep {
 }
 
 impl Sleep {
-    #[track_caller]
-    fn new(deadline: Instant) -> Sleep {
-        Sleep {
-            entry: TimerEntry::new(deadline),
-            _pinned: PhantomPinned,
-        }
-    }
-
     /// The instant at which this future completes.
     pub fn deadline(&self) -> Instant {
         self.entry.deadline()

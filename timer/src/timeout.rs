@@ -5,7 +5,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::clock::instant_after;
 use crate::entry::TimerEntry;
 use crate::error::Elapsed;
 
@@ -18,10 +17,10 @@ use crate::error::Elapsed;
 /// When called outside the context of a magpie runtime, or after its timer has shut down.
 #[track_caller]
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
-    Timeout::new(
-        instant_after(Instant::now(), duration),
-        future.into_future(),
-    )
+    Timeout {
+        future: future.into_future(),
+        delay: TimerEntry::after(Instant::now(), duration),
+    }
 }
 
 /// Like [`timeout`], with the deadline given as an instant (a past one gives `Err(Elapsed)` unless
@@ -31,7 +30,10 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 /// When called outside the context of a magpie runtime, or after its timer has shut down.
 #[track_caller]
 pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
-    Timeout::new(deadline, future.into_future())
+    Timeout {
+        future: future.into_future(),
+        delay: TimerEntry::at(deadline),
+    }
 }
 
 /// Future returned by [`timeout`] and [`timeout_at`]. `Unpin` when `F` is.
@@ -45,14 +47,6 @@ pub struct Timeout<F> {
 }
 
 impl<F> Timeout<F> {
-    #[track_caller]
-    fn new(deadline: Instant, future: F) -> Timeout<F> {
-        Timeout {
-            future,
-            delay: TimerEntry::new(deadline),
-        }
-    }
-
     /// The wrapped future.
     pub fn get_ref(&self) -> &F {
         &self.future

@@ -48,10 +48,10 @@ fn park_timeout_and_process_driven_by_hand() {
         "an awake driver is never unparked"
     );
     let timeout = handle.park_timeout().unwrap();
-    assert!(timeout > 20 * MS && timeout <= 31 * MS, "{timeout:?}");
+    assert!(timeout <= 31 * MS, "{timeout:?}");
 
     // The driver now "sleeps" until ~30 ms: a later timer leaves it alone, an earlier one unparks.
-    let mut later = Box::pin(sleep(50 * MS));
+    let mut later = Box::pin(sleep(Duration::from_secs(5)));
     assert_eq!(poll_once(&mut later, &waker), Poll::Pending);
     assert_eq!(unparks.load(Ordering::SeqCst), 0);
     let mut early = Box::pin(sleep(10 * MS));
@@ -131,7 +131,10 @@ fn arming_later_timers_does_not_unpark_the_driver() {
     assert_eq!(driver.unparks(), unparks + 1);
     drop(later);
     drop(first);
-    std::thread::sleep(20 * MS);
+    while counter.wakes() == 0 {
+        std::thread::sleep(MS);
+    }
+    std::thread::sleep(5 * MS);
     assert_eq!(counter.wakes(), 1);
 }
 
