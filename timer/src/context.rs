@@ -69,6 +69,7 @@ pub fn enter_any_shard(handle: &TimerHandle) -> EnterGuard {
     let pick = ROUND_ROBIN_PICK.with(|pick| match pick.get() {
         Some(value) => value,
         None => {
+            // Relaxed: only spreads threads over shards; nothing else is published through it.
             let value = NEXT_ROUND_ROBIN_PICK.fetch_add(1, Ordering::Relaxed);
             pick.set(Some(value));
             value

@@ -108,7 +108,9 @@ impl Shared {
     }
 }
 
-/// What one shard's mutex protects.
+/// What one shard's mutex protects. Locked by any thread that arms, polls, resets or drops a
+/// timer of this shard, and by the driver thread (`park_timeout`, `process`, `shutdown`). Never
+/// held while running a waker's code (wake, clone or drop), which may itself use this shard.
 struct ShardState {
     /// Each armed timer's payload is the waker of the task waiting on it.
     wheel: TimerWheel<Waker>,
@@ -172,13 +174,23 @@ impl Shard {
         if state.is_shutdown {
             return Err(ShutDown);
         }
+        match state.wheel.payload_mut(key) {
+            None => return Ok(false),
+            // The common case: the same task polls again.
+            Some(stored) if stored.will_wake(waker) => return Ok(true),
+            Some(_) => {}
+        }
+        // A different waker: clone it unlocked (cloning runs the waker's code), then swap.
+        drop(state);
+        let clone = waker.clone();
+        let mut state = self.lock();
+        if state.is_shutdown {
+            return Err(ShutDown);
+        }
         let Some(stored) = state.wheel.payload_mut(key) else {
+            // It fired meanwhile; the clone is dropped unlocked on return.
             return Ok(false);
         };
-        if stored.will_wake(waker) {
-            return Ok(true);
-        }
-        let clone = waker.clone();
         let replaced = std::mem::replace(stored, clone);
         drop(state);
         // Dropping a waker may run arbitrary code (even drop another timer of this shard).
