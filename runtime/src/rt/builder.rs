@@ -1,7 +1,7 @@
 //! `Builder`: configures and starts a runtime (threads, reactor, timer).
 
 use super::context;
-use super::driver::{self, DriverHandle};
+use super::driver::Driver;
 use super::handle::{Handle, HandleInner};
 use super::runtime::{finalize, Lifecycle, Runtime};
 use crate::blocking::{BlockingPool, PoolConfig};
@@ -126,6 +126,7 @@ impl Builder {
         let timer =
             magpie_timer::TimerHandle::new(workers + 1, Arc::new(move || unpark_reactor.unpark()));
 
+        let driver = Driver::new(reactor, timer, workers);
         let locals: Vec<LocalQueue<worker::QueuedTask>> =
             (0..workers).map(|_| LocalQueue::new_fifo()).collect();
         let remotes = locals
@@ -145,20 +146,12 @@ impl Builder {
         });
         let handle = Handle {
             inner: Arc::new(HandleInner {
-                shared: Shared::new(remotes),
+                shared: Shared::new(remotes, reactor_handle),
                 blocking: blocking.spawner(),
-                timer: timer.clone(),
-                reactor: reactor_handle,
-                driver: DriverHandle::new(workers),
+                driver,
                 lifecycle: Lifecycle::new(workers),
             }),
         };
-
-        let driver_handle = handle.clone();
-        let driver = std::thread::Builder::new()
-            .name(format!("{}-driver", self.thread_name))
-            .spawn(move || driver::run(reactor, timer, &driver_handle.inner.driver))?;
-        handle.inner.driver.set_thread(driver);
 
         let mut threads = Vec::with_capacity(workers);
         for (index, local) in locals.into_iter().enumerate() {

@@ -81,8 +81,8 @@ pub(crate) fn enter(handle: &Handle, timer_shard: usize) -> EnterGuard {
     let prev = CURRENT.with(|c| c.replace(Some(handle.clone())));
     EnterGuard {
         prev,
-        _timer: magpie_timer::context::enter(&handle.inner.timer, timer_shard),
-        _reactor: magpie_io_driver::context::enter(&handle.inner.reactor),
+        _timer: magpie_timer::context::enter(&handle.inner.driver.timer, timer_shard),
+        _reactor: magpie_io_driver::context::enter(&handle.inner.driver.reactor_handle),
     }
 }
 

@@ -2,7 +2,7 @@
 //! anywhere (including threads that are not part of it).
 
 use super::context::{self, EnterGuard, TryCurrentError};
-use super::driver::DriverHandle;
+use super::driver::Driver;
 use crate::blocking::BlockingSpawner;
 use crate::scheduler::{worker, Shared};
 use crate::task::{self, Id, JoinHandle};
@@ -26,9 +26,7 @@ pub struct Handle {
 pub(crate) struct HandleInner {
     pub(crate) shared: Shared,
     pub(crate) blocking: BlockingSpawner,
-    pub(crate) timer: magpie_timer::TimerHandle,
-    pub(crate) reactor: magpie_io_driver::ReactorHandle,
-    pub(crate) driver: DriverHandle,
+    pub(crate) driver: Driver,
     pub(crate) lifecycle: super::runtime::Lifecycle,
 }
 

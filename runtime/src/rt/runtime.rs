@@ -4,7 +4,7 @@
 //! Shutdown protocol: `begin_shutdown` sets the flag and unparks every
 //! worker; each worker drops its queued references and exits; the last
 //! worker to exit (`finalize`) closes the owned-task list and drops every
-//! remaining future, drains the injector and stops the driver thread, then
+//! remaining future, drains the injector and shuts the driver down, then
 //! signals `Lifecycle::done`. Dropping the runtime waits for that signal, so
 //! every future's destructor has run when `drop` returns.
 
@@ -70,17 +70,18 @@ impl Lifecycle {
     }
 }
 
-/// The last worker to exit drops every remaining task and stops the driver.
+/// The last worker to exit drops every remaining task and shuts the driver
+/// down.
 pub(crate) fn finalize(handle: &Handle) {
     let inner = &handle.inner;
     inner.shared.owned.close_and_shutdown_all();
     inner.shared.drain_injector();
-    inner.driver.stop(&inner.reactor);
+    inner.driver.shutdown();
     inner.lifecycle.mark_done();
 }
 
-/// A magpie runtime: worker threads running spawned tasks, a driver thread
-/// for IO and timers, and a pool for blocking work.
+/// A magpie runtime: worker threads running spawned tasks (and, when idle,
+/// polling sockets and timers), and a pool for blocking work.
 ///
 /// Dropping it shuts it down: every task still alive is dropped (its
 /// future's destructor has run when `drop` returns), and the worker and
@@ -197,7 +198,6 @@ impl Runtime {
             for worker in self.workers.drain(..) {
                 let _ = worker.join();
             }
-            inner.driver.join();
         }
         let remaining = deadline.map_or(blocking_wait, |d| {
             d.saturating_duration_since(Instant::now())

@@ -7,8 +7,10 @@
 //!   displaces goes to the back of the local queue, where others may steal it;
 //! - a task that woke itself (`yield_now`, coop budget): the back of the
 //!   local queue, behind everything else;
-//! - anywhere else (another thread, the reactor, the timer): the global
+//! - anywhere else (another thread, a blocking closure): the global
 //!   injector, plus an unpark of one sleeping worker if nobody is searching.
+//!   Socket and timer wakes happen on the worker polling the driver, so they
+//!   take the local path.
 
 mod idle;
 pub(crate) mod park;
@@ -41,6 +43,8 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     /// Every live task, for shutdown.
     pub(crate) owned: OwnedTasks,
+    /// Interrupts the worker parked in the IO driver, if any.
+    reactor: magpie_io_driver::ReactorHandle,
     /// Set once by shutdown (any thread); read by workers each loop and by
     /// remote schedules. SeqCst: it orders against injector pushes (see
     /// `push_remote`).
@@ -48,13 +52,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(remotes: Box<[Remote]>) -> Shared {
+    pub(crate) fn new(remotes: Box<[Remote]>, reactor: magpie_io_driver::ReactorHandle) -> Shared {
         let n = remotes.len();
         Shared {
             injector: Injector::new(),
             remotes,
             idle: Idle::new(n),
             owned: OwnedTasks::new(n),
+            reactor,
             is_shutdown: AtomicBool::new(false),
         }
     }
@@ -79,7 +84,7 @@ impl Shared {
     /// Wakes one sleeping worker if the work just queued needs it.
     pub(crate) fn notify_parked(&self) {
         if let Some(worker) = self.idle.worker_to_notify() {
-            self.remotes[worker].parker.unpark();
+            self.unpark(worker);
         }
     }
 
@@ -103,8 +108,14 @@ impl Shared {
     pub(crate) fn begin_shutdown(&self) {
         self.is_shutdown.store(true, SeqCst);
         for worker in self.idle.all_workers() {
-            self.remotes[worker].parker.unpark();
+            self.unpark(worker);
         }
+    }
+
+    fn unpark(&self, worker: usize) {
+        self.remotes[worker]
+            .parker
+            .unpark_or(|| self.reactor.unpark());
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {

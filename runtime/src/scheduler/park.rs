@@ -1,7 +1,11 @@
 //! `Parker`: puts one thread to sleep until another unparks it, without
 //! losing an unpark that arrives before the sleep (the token is kept).
 //!
-//! `state` is written by the parking thread (EMPTY -> PARKED, NOTIFIED ->
+//! A thread sleeps either on the condvar or inside the IO driver (a worker
+//! that holds the reactor blocks in `mio::Poll`); the state says which, so an
+//! unparker knows whether to signal the condvar or interrupt the poll.
+//!
+//! `state` is written by the parking thread (EMPTY -> PARKED_*, NOTIFIED ->
 //! EMPTY) and by unparkers (any -> NOTIFIED); the mutex only closes the gap
 //! between the parker's check and its condvar wait.
 
@@ -11,6 +15,7 @@ use std::sync::atomic::Ordering::SeqCst;
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
+const PARKED_DRIVER: usize = 3;
 
 pub(crate) struct Parker {
     state: AtomicUsize,
@@ -61,10 +66,38 @@ impl Parker {
         }
     }
 
-    /// Wakes the parked thread, or makes its next `park` return at once.
+    /// Sleeps inside `block` (a blocking poll of the IO driver) unless an
+    /// unpark is already pending. An `unpark` meanwhile calls the
+    /// `wake_driver` it is given, which must make `block` return.
+    pub(crate) fn park_driver(&self, block: impl FnOnce()) {
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => unreachable!("parker state {actual} while parking"),
+        }
+        block();
+        // Consume an unpark that arrived during (or right after) the poll.
+        self.state.swap(EMPTY, SeqCst);
+    }
+
+    /// Wakes a thread parked on the condvar, or makes its next `park` return
+    /// at once. Only for parkers that never use `park_driver`.
     pub(crate) fn unpark(&self) {
+        self.unpark_or(|| unreachable!("a condvar-only parker was parked in the driver"));
+    }
+
+    /// Wakes the parked thread, calling `wake_driver` if it sleeps in the IO
+    /// driver, or makes its next park return at once.
+    pub(crate) fn unpark_or(&self, wake_driver: impl FnOnce()) {
         match self.state.swap(NOTIFIED, SeqCst) {
             EMPTY | NOTIFIED => {}
+            PARKED_DRIVER => wake_driver(),
             PARKED => {
                 // Taking the lock orders this notify after the parker's wait
                 // began (it releases the lock only inside `wait`).

@@ -36,6 +36,10 @@ pub(crate) struct Core {
     lifo: Option<Task>,
     tick: u32,
     is_searching: bool,
+    /// True while this worker polls the driver: the tasks the events wake
+    /// land in its queue, and one notification after the poll covers them
+    /// all instead of one per task.
+    defer_notify: bool,
     rng: u32,
 }
 
@@ -47,6 +51,7 @@ impl Core {
             lifo: None,
             tick: 0,
             is_searching: false,
+            defer_notify: false,
             rng: 0x9e37_79b9 ^ (index as u32).wrapping_mul(0x85eb_ca6b) | 1,
         }
     }
@@ -103,7 +108,7 @@ fn schedule_local(shared: &Shared, core: &mut Core, task: Task, is_yield: bool) 
         false
     };
     // Work others can steal appeared: wake a sleeper if nobody searches.
-    if pushed && shared.num_workers() > 1 {
+    if pushed && !core.defer_notify && shared.num_workers() > 1 {
         shared.notify_parked();
     }
 }
@@ -161,13 +166,20 @@ pub(crate) fn run(handle: Handle, core: Core) {
 /// Local work first (LIFO slot, then queue), with the injector checked
 /// periodically for fairness and whenever the local queue is empty.
 fn next_task(ctx: &WorkerContext, shared: &Shared) -> Option<Task> {
-    let mut core = ctx.core.borrow_mut();
-    core.tick = core.tick.wrapping_add(1);
-    if core.tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
+    let tick = {
+        let mut core = ctx.core.borrow_mut();
+        core.tick = core.tick.wrapping_add(1);
+        core.tick
+    };
+    if tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
+        // Busy workers still poll sockets and timers now and then.
+        maintain(ctx);
+        let core = ctx.core.borrow();
         if let Some(task) = steal_from_injector(&core, shared) {
             return Some(task);
         }
     }
+    let mut core = ctx.core.borrow_mut();
     if let Some(task) = core.lifo.take() {
         return Some(task);
     }
@@ -282,7 +294,40 @@ fn park(ctx: &WorkerContext, shared: &Shared) {
         }
         return;
     }
-    shared.remotes[index].parker.park();
+    let driver = &ctx.handle.inner.driver;
+    let parker = &shared.remotes[index].parker;
+    let drove = driver.try_park(|block| {
+        ctx.core.borrow_mut().defer_notify = true;
+        parker.park_driver(block);
+        ctx.core.borrow_mut().defer_notify = false;
+    });
+    if !drove {
+        parker.park();
+    }
     let notified = shared.idle.transition_from_parked(index);
-    ctx.core.borrow_mut().is_searching = notified;
+    let mut core = ctx.core.borrow_mut();
+    core.is_searching = notified;
+    // The poll queued more than this worker runs next: one wake-up for the
+    // whole burst lets another worker steal the rest.
+    let has_spare_work = !core.local.is_empty();
+    drop(core);
+    if drove && has_spare_work && shared.num_workers() > 1 {
+        shared.notify_parked();
+    }
+}
+
+/// Polls the driver without blocking, with notifications deferred like a
+/// driver park.
+fn maintain(ctx: &WorkerContext) {
+    ctx.core.borrow_mut().defer_notify = true;
+    ctx.handle.inner.driver.maintain();
+    let has_work = {
+        let mut core = ctx.core.borrow_mut();
+        core.defer_notify = false;
+        !core.local.is_empty()
+    };
+    let shared = &ctx.handle.inner.shared;
+    if has_work && shared.num_workers() > 1 {
+        shared.notify_parked();
+    }
 }
