@@ -296,7 +296,8 @@ impl TimerHandle {
     /// `Some(Duration::ZERO)` when timers are already due. Must be followed by a block of at
     /// most that long (returning early on `unpark`) and then [`process`](Self::process).
     ///
-    /// Only one thread may drive a given timer (call this and `process`).
+    /// Calls to `park_timeout` and `process` must not overlap: one driver at a time (the role
+    /// may pass between threads, under a lock that orders their calls).
     pub fn park_timeout(&self) -> Option<Duration> {
         let shared = &self.inner.shared;
         // Protocol step (1): from here on, any newly armed deadline lowers the target.

@@ -167,16 +167,21 @@ impl TimerEntry {
     /// Sets a new deadline. The next poll decides against it; an armed timer moving earlier is
     /// re-placed in its wheel now (waking its waiter if the new deadline has already passed).
     pub(crate) fn reset(&mut self, deadline: Instant) {
-        self.deadline = deadline;
+        let previous = std::mem::replace(&mut self.deadline, deadline);
         let State::Armed { key, tick } = self.state else {
             self.state = State::Idle {
                 deadline_ahead: false,
             };
             return;
         };
+        // Later (or in the same tick): keep the earlier wheel entry and re-arm when it fires.
+        // The armed tick is at most the previous deadline's tick, so a deadline at or after the
+        // previous one needs no tick arithmetic (the common "push the deadline back" case).
+        if deadline >= previous {
+            return;
+        }
         let new_tick = self.deadline_tick();
         if new_tick >= tick {
-            // Later (or same tick): keep the earlier wheel entry, re-arm when it fires.
             return;
         }
         match self.shard.move_earlier(key, new_tick) {
