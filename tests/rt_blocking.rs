@@ -293,3 +293,41 @@ fn blocking_jobs_run_in_the_runtime_context() {
 fn spawn_blocking_outside_a_runtime_panics() {
     drop(task::spawn_blocking(|| ()));
 }
+
+#[test]
+fn max_blocking_threads_caps_a_larger_pool() {
+    with_timeout(HANG_LIMIT, || {
+        const CAP: usize = 4;
+        let rt = Builder::new()
+            .worker_threads(1)
+            .max_blocking_threads(CAP)
+            .build()
+            .unwrap();
+        let running = Arc::new(AtomicUsize::new(0));
+        let max_running = Arc::new(AtomicUsize::new(0));
+        // The first CAP jobs can only pass the barrier together, so the cap
+        // is reached; the rest check it is never exceeded.
+        let barrier = Arc::new(std::sync::Barrier::new(CAP));
+        let handles: Vec<_> = (0..60)
+            .map(|i| {
+                let (running, max_running, barrier) =
+                    (running.clone(), max_running.clone(), barrier.clone());
+                rt.spawn_blocking(move || {
+                    let now = running.fetch_add(1, SeqCst) + 1;
+                    max_running.fetch_max(now, SeqCst);
+                    if i < CAP {
+                        barrier.wait();
+                    }
+                    thread::sleep(Duration::from_micros(300));
+                    running.fetch_sub(1, SeqCst);
+                })
+            })
+            .collect();
+        rt.block_on(async {
+            for h in handles {
+                h.await.unwrap();
+            }
+        });
+        assert_eq!(max_running.load(SeqCst), CAP);
+    });
+}

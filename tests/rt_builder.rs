@@ -270,3 +270,18 @@ fn block_on_inside_block_on_panics() {
     let handle = rt.handle().clone();
     rt.block_on(async move { handle.block_on(async {}) });
 }
+
+#[test]
+fn a_panicking_block_on_leaves_the_thread_and_runtime_usable() {
+    let rt = common::runtime(1);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async { panic!("block_on body panics") })
+    }))
+    .expect_err("the body's panic propagates out of block_on");
+    assert_eq!(panic_message(caught.as_ref()), "block_on body panics");
+    // The context and the "driving" mark were undone by the unwind.
+    assert!(Handle::try_current().is_err());
+    assert_eq!(rt.block_on(rt.spawn(async { 2 })).unwrap(), 2);
+    let other = common::runtime(1);
+    assert_eq!(other.block_on(async { 3 }), 3);
+}

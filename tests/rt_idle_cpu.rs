@@ -1,7 +1,8 @@
 //! An idle runtime uses ~0% CPU: its own threads (found by a unique
 //! `thread_name` in `/proc/self/task/*/comm`) burn less than 30 ms of CPU
-//! time over 300 ms of idleness. Catches workers, the driver thread or the
-//! blocking pool left spinning or waking up periodically.
+//! time over 300 ms of idleness. Catches workers (and whichever of them
+//! waits in the IO/timer driver), any helper thread, or the blocking pool
+//! left spinning or waking up periodically.
 
 use magpie::runtime::{Builder, Runtime};
 use std::future::pending;
@@ -44,7 +45,7 @@ fn cpu_time_of_threads(prefix: &str) -> (Duration, usize) {
 fn runtime_named(name: &str, workers: usize) -> Runtime {
     assert!(
         name.len() <= 8,
-        "keep room for the driver's suffix in 15 bytes"
+        "keep room for a helper thread's suffix in 15 bytes"
     );
     Builder::new()
         .worker_threads(workers)
@@ -53,18 +54,23 @@ fn runtime_named(name: &str, workers: usize) -> Runtime {
         .unwrap()
 }
 
-/// Measures the named runtime's threads over the idle window.
-fn assert_idle(name: &str, expected_threads: usize) {
+/// Measures the named runtime's threads over the idle window. At least
+/// `min_threads` must be found (the workers, plus blocking threads); a
+/// helper thread named after the runtime is measured too.
+fn assert_idle(name: &str, min_threads: usize) {
     // Let the threads finish whatever the setup woke them for.
     std::thread::sleep(Duration::from_millis(50));
     let (before, threads) = cpu_time_of_threads(name);
-    assert_eq!(
-        threads, expected_threads,
-        "the runtime's threads were not all found"
+    assert!(
+        threads >= min_threads,
+        "found only {threads} of the runtime's threads"
     );
     std::thread::sleep(IDLE_WINDOW);
     let (after, threads_after) = cpu_time_of_threads(name);
-    assert_eq!(threads_after, expected_threads);
+    assert_eq!(
+        threads_after, threads,
+        "a thread of the idle runtime started or exited"
+    );
     let used = after.saturating_sub(before);
     assert!(
         used < CPU_BUDGET,
@@ -82,7 +88,7 @@ fn an_idle_runtime_uses_almost_no_cpu() {
             h.await.unwrap();
         }
     });
-    assert_idle("mpidle-a", 2 + 1); // workers + driver
+    assert_idle("mpidle-a", 2);
 }
 
 #[test]
@@ -94,7 +100,7 @@ fn a_runtime_with_only_waiting_tasks_uses_almost_no_cpu() {
     let (_tx, rx) = futures::channel::oneshot::channel::<()>();
     let _receiving = rt.spawn(rx);
     rt.block_on(async { magpie::time::sleep(Duration::from_millis(5)).await });
-    assert_idle("mpidle-b", 2 + 1);
+    assert_idle("mpidle-b", 2);
 }
 
 #[test]
@@ -102,5 +108,5 @@ fn an_idle_blocking_thread_uses_almost_no_cpu() {
     let rt = runtime_named("mpidle-c", 1);
     rt.block_on(rt.spawn_blocking(|| ())).unwrap();
     // The blocking thread now waits out its 10 s keep-alive.
-    assert_idle("mpidle-c", 1 + 1 + 1); // worker + driver + blocking thread
+    assert_idle("mpidle-c", 1 + 1); // worker + blocking thread
 }

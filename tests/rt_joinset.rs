@@ -230,3 +230,30 @@ fn join_set_spawn_outside_a_runtime_panics() {
     let mut set = JoinSet::new();
     set.spawn(async {});
 }
+
+#[test]
+fn join_next_is_cancel_safe() {
+    use std::future::Future;
+    use std::task::Poll;
+    let rt = common::runtime(2);
+    rt.block_on(async {
+        let mut set = JoinSet::new();
+        let (tx, rx) = oneshot::channel::<()>();
+        set.spawn(async move {
+            rx.await.unwrap();
+            5
+        });
+        // Poll join_next once, then drop that future (as a losing select!
+        // branch or an elapsed timeout would).
+        std::future::poll_fn(|cx| {
+            let next = std::pin::pin!(set.join_next());
+            assert!(next.poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        tx.send(()).unwrap();
+        // The completion that woke the dropped future is not lost.
+        assert_eq!(set.join_next().await.unwrap().unwrap(), 5);
+        assert!(set.is_empty());
+    });
+}

@@ -420,7 +420,7 @@ fn dropping_a_runtime_in_async_context_panics_clearly() {
 }
 
 #[test]
-fn dropping_the_runtime_joins_worker_blocking_and_driver_threads() {
+fn dropping_the_runtime_joins_its_worker_and_blocking_threads() {
     const NAME: &str = "mp-joined"; // unique among this binary's runtimes
     let counters = ThreadCounters::default();
     let mut builder = Builder::new();
@@ -451,12 +451,174 @@ fn dropping_the_runtime_joins_worker_blocking_and_driver_threads() {
         4,
         "every thread finished before drop returned"
     );
-    // The driver thread ("mp-joined-driver" truncated by the OS) is gone
-    // too. An exited thread can linger in /proc for a moment after it was
-    // joined, hence the short wait.
+    // No other thread named after the runtime (such as a driver thread,
+    // "mp-joined-driver" truncated by the OS) is left either. An exited
+    // thread can linger in /proc for a moment after it was joined, hence
+    // the short wait.
     wait_until(
         "no thread of the runtime is left",
         Duration::from_secs(2),
         || !live_thread_names().iter().any(|n| n.starts_with(NAME)),
     );
+}
+
+#[test]
+fn a_task_awaiting_its_own_join_handle_is_freed_at_shutdown() {
+    // The task stores its own waker as its JoinHandle's waker: a reference
+    // cycle that shutdown must break.
+    let (rt, probe) = probed_runtime(2, "mp-selfjoin");
+    let (guard, dropped) = DropFlag::new();
+    let (me_tx, me_rx) = futures::channel::oneshot::channel::<task::JoinHandle<()>>();
+    let (waiting_tx, waiting_rx) = mpsc::channel::<()>();
+    let handle = rt.spawn(async move {
+        let _guard = guard;
+        let me = me_rx.await.unwrap();
+        waiting_tx.send(()).unwrap();
+        let _ = me.await; // never completes: it waits for itself
+    });
+    let abort = handle.abort_handle();
+    me_tx.send(handle).unwrap();
+    waiting_rx.recv_timeout(HANG_LIMIT).unwrap();
+    thread::sleep(Duration::from_millis(10)); // let it reach the await
+    drop(rt);
+    assert!(dropped.load(SeqCst));
+    assert!(abort.is_finished());
+    drop(abort);
+    assert_runtime_freed(&probe);
+}
+
+#[test]
+fn a_task_holding_its_own_join_handle_completes_and_is_freed() {
+    let (rt, probe) = probed_runtime(2, "mp-selfhold");
+    let (me_tx, me_rx) = futures::channel::oneshot::channel::<task::JoinHandle<u32>>();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let handle = rt.spawn(async move {
+        let me = me_rx.await.unwrap();
+        task::yield_now().await;
+        // Completing drops the future, and with it the task's own handle.
+        drop(done_tx);
+        let _keep = me;
+        7
+    });
+    me_tx.send(handle).unwrap();
+    assert!(
+        done_rx.recv_timeout(HANG_LIMIT).is_err(),
+        "the task finished"
+    );
+    drop(rt);
+    assert_runtime_freed(&probe);
+}
+
+#[test]
+fn a_destructor_that_wakes_its_own_task_during_cancellation() {
+    // Dropping a future often wakes whatever it was registered with; here
+    // that is its own task, which is being cancelled at that moment.
+    struct WakeOnDrop(Option<Waker>);
+    impl Drop for WakeOnDrop {
+        fn drop(&mut self) {
+            if let Some(w) = self.0.take() {
+                w.wake_by_ref();
+                w.wake();
+            }
+        }
+    }
+    let (rt, probe) = probed_runtime(2, "mp-wakeself");
+    let (polled_tx, polled_rx) = mpsc::channel::<()>();
+    let make = |polled_tx: mpsc::Sender<()>| {
+        let mut slot = WakeOnDrop(None);
+        poll_fn(move |cx| {
+            if slot.0.is_none() {
+                slot.0 = Some(cx.waker().clone());
+                polled_tx.send(()).unwrap();
+            }
+            Poll::<()>::Pending
+        })
+    };
+    // One aborted, one dropped at shutdown.
+    let aborted = rt.spawn(make(polled_tx.clone()));
+    let at_shutdown = rt.spawn(make(polled_tx));
+    polled_rx.recv_timeout(HANG_LIMIT).unwrap();
+    polled_rx.recv_timeout(HANG_LIMIT).unwrap();
+    aborted.abort();
+    assert!(rt.block_on(aborted).unwrap_err().is_cancelled());
+    drop(rt);
+    drop(at_shutdown);
+    assert_runtime_freed(&probe);
+}
+
+#[test]
+fn spawns_racing_the_runtime_drop_all_resolve() {
+    with_timeout(HANG_LIMIT, || {
+        let (rt, probe) = probed_runtime(2, "mp-spawnrace");
+        let token = Arc::new(());
+        // Set once drop(rt) returned: each spawner then spawns once more
+        // (surely cancelled) and stops.
+        let dropped = Arc::new(AtomicBool::new(false));
+        let spawners: Vec<_> = (0..3)
+            .map(|_| {
+                let (handle, token, dropped) =
+                    (rt.handle().clone(), token.clone(), dropped.clone());
+                thread::spawn(move || {
+                    let mut handles = Vec::new();
+                    loop {
+                        let was_dropped = dropped.load(SeqCst);
+                        let t = token.clone();
+                        handles.push(handle.spawn(async move {
+                            let _t = t;
+                            task::yield_now().await;
+                        }));
+                        if was_dropped {
+                            return handles;
+                        }
+                    }
+                })
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(30));
+        drop(rt);
+        dropped.store(true, SeqCst);
+        let (mut ok, mut cancelled) = (0, 0);
+        for s in spawners {
+            for h in s.join().unwrap() {
+                // Every handle resolves: a task bound just as the runtime
+                // closed must not be left neither run nor cancelled.
+                match futures::executor::block_on(h) {
+                    Ok(()) => ok += 1,
+                    Err(e) => {
+                        assert!(e.is_cancelled());
+                        cancelled += 1;
+                    }
+                }
+            }
+        }
+        assert!(cancelled >= 3, "ok {ok}, cancelled {cancelled}");
+        assert_eq!(
+            Arc::strong_count(&token),
+            1,
+            "a future outlived the runtime"
+        );
+        assert_runtime_freed(&probe);
+    });
+}
+
+#[test]
+fn timers_pending_at_shutdown_are_dropped_and_leak_nothing() {
+    let (rt, probe) = probed_runtime(2, "mp-timers");
+    let count = Arc::new(AtomicUsize::new(0));
+    for i in 0..100u64 {
+        let c = DropCount(count.clone());
+        drop(rt.spawn(async move {
+            let _c = c;
+            magpie::time::sleep(Duration::from_secs(60 + i)).await;
+        }));
+    }
+    // Some timers fire first, so the wheel has been used for real.
+    rt.block_on(async {
+        for _ in 0..3 {
+            magpie::time::sleep(Duration::from_millis(2)).await;
+        }
+    });
+    drop(rt);
+    assert_eq!(count.load(SeqCst), 100);
+    assert_runtime_freed(&probe);
 }

@@ -398,3 +398,134 @@ fn spawn_inside_enter_guard_uses_that_runtime() {
     };
     assert_eq!(rt.block_on(handle).unwrap(), 5);
 }
+
+#[test]
+fn polling_a_join_handle_after_it_returned_ready_panics() {
+    let rt = runtime(1);
+    let mut handle = rt.spawn(async { 1 });
+    assert_eq!(rt.block_on(&mut handle).unwrap(), 1);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        futures::executor::block_on(poll_fn(|cx| {
+            let _ = std::pin::Pin::new(&mut handle).poll(cx);
+            Poll::Ready(())
+        }))
+    }))
+    .expect_err("a second poll after Ready must panic");
+    let msg = common::panic_message(caught.as_ref());
+    assert!(msg.contains("after it returned Ready"), "message: {msg}");
+}
+
+#[test]
+fn tasks_of_one_runtime_spawn_onto_and_wake_tasks_of_another() {
+    let name = || thread::current().name().map(str::to_owned);
+    let rt_a = magpie::runtime::Builder::new()
+        .worker_threads(1)
+        .thread_name("mp-rt-a")
+        .build()
+        .unwrap();
+    let rt_b = magpie::runtime::Builder::new()
+        .worker_threads(1)
+        .thread_name("mp-rt-b")
+        .build()
+        .unwrap();
+    let (tx, rx) = futures::channel::oneshot::channel::<u32>();
+    // A task of B waits for a message sent by a task of A: A's worker wakes
+    // a task that must run on B's worker.
+    let waiting_on_b = rt_b.spawn(async move {
+        let v = rx.await.unwrap();
+        (v, name())
+    });
+    let handle_b = rt_b.handle().clone();
+    let from_a = rt_a.spawn(async move {
+        // Spawned from A's worker through B's handle: runs on B.
+        let spawned_on_b = handle_b.spawn(async move { name() }).await.unwrap();
+        tx.send(5).unwrap();
+        // A's task awaits a JoinHandle of B's task.
+        let (v, waiter_thread) = waiting_on_b.await.unwrap();
+        (spawned_on_b, v, waiter_thread, name())
+    });
+    let (spawned_on_b, v, waiter_thread, a_thread) = rt_a.block_on(from_a).unwrap();
+    assert_eq!(spawned_on_b.as_deref(), Some("mp-rt-b"));
+    assert_eq!(v, 5);
+    assert_eq!(waiter_thread.as_deref(), Some("mp-rt-b"));
+    assert_eq!(a_thread.as_deref(), Some("mp-rt-a"));
+}
+
+#[test]
+fn task_id_is_set_while_the_future_is_dropped() {
+    struct RecordId(Arc<Mutex<Option<Option<Id>>>>);
+    impl Drop for RecordId {
+        fn drop(&mut self) {
+            *self.0.lock().unwrap() = Some(task::try_id());
+        }
+    }
+    let rt = runtime(2);
+    // Dropped on completion, on abort, and at runtime shutdown.
+    let completed = Arc::new(Mutex::new(None));
+    let r = RecordId(completed.clone());
+    let done = rt.spawn(async move {
+        let _r = r;
+    });
+    let done_id = done.id();
+    rt.block_on(done).unwrap();
+    assert_eq!(*completed.lock().unwrap(), Some(Some(done_id)));
+
+    let aborted = Arc::new(Mutex::new(None));
+    let r = RecordId(aborted.clone());
+    let victim = rt.spawn(async move {
+        let _r = r;
+        std::future::pending::<()>().await;
+    });
+    let victim_id = victim.id();
+    victim.abort();
+    assert!(rt.block_on(victim).unwrap_err().is_cancelled());
+    assert_eq!(*aborted.lock().unwrap(), Some(Some(victim_id)));
+
+    let at_shutdown = Arc::new(Mutex::new(None));
+    let r = RecordId(at_shutdown.clone());
+    let pending_task = rt.spawn(async move {
+        let _r = r;
+        std::future::pending::<()>().await;
+    });
+    let pending_id = pending_task.id();
+    drop(rt);
+    assert_eq!(*at_shutdown.lock().unwrap(), Some(Some(pending_id)));
+    // After the drop, no task id lingers on this thread.
+    assert_eq!(task::try_id(), None);
+}
+
+#[test]
+fn tasks_woken_by_timers_all_complete() {
+    // Wakes that come from the timer driver reach the workers,
+    // for tasks on 2 workers and for a block_on on a plain thread.
+    with_timeout(HANG_LIMIT, || {
+        let rt = runtime(2);
+        let handles: Vec<_> = (0..500u64)
+            .map(|i| {
+                rt.spawn(async move {
+                    for _ in 0..5 {
+                        magpie::time::sleep(Duration::from_millis(1 + i % 3)).await;
+                    }
+                    i
+                })
+            })
+            .collect();
+        let handle = rt.handle().clone();
+        let plain = thread::spawn(move || {
+            handle.block_on(async {
+                for _ in 0..20 {
+                    magpie::time::sleep(Duration::from_millis(1)).await;
+                }
+            })
+        });
+        let sum: u64 = rt.block_on(async {
+            let mut sum = 0;
+            for h in handles {
+                sum += h.await.unwrap();
+            }
+            sum
+        });
+        plain.join().unwrap();
+        assert_eq!(sum, (0..500u64).sum::<u64>());
+    });
+}

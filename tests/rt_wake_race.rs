@@ -111,6 +111,121 @@ fn race_wakes(workers: usize, races: usize) {
     });
 }
 
+/// What the plain thread does with a task's `JoinHandle` while the task is
+/// completing on a worker.
+#[derive(Clone, Copy)]
+enum HandleFate {
+    Drop,
+    AbortThenDrop,
+    AbortThenAwait,
+    Await,
+}
+
+/// Races a `JoinHandle` drop or abort (from a plain thread) against the
+/// task's completion. Whatever wins, each future is dropped exactly once,
+/// each produced output is dropped exactly once, an awaited handle yields
+/// the output or a cancellation, and nothing leaks.
+fn race_handles(workers: usize, races: usize) {
+    with_timeout(HANG_LIMIT * 2, move || {
+        let probe = Arc::new(());
+        let held = probe.clone();
+        let rt = magpie::runtime::Builder::new()
+            .worker_threads(workers)
+            .on_thread_start(move || {
+                let _ = &held;
+            })
+            .build()
+            .unwrap();
+        let future_drops = Arc::new(AtomicUsize::new(0));
+        let outputs_made = Arc::new(AtomicUsize::new(0));
+        let output_drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = mpsc::channel::<(magpie::task::JoinHandle<DropCount>, HandleFate, usize)>();
+        let handler = thread::spawn(move || {
+            for (handle, fate, i) in rx {
+                match fate {
+                    HandleFate::Drop => drop(handle),
+                    HandleFate::AbortThenDrop => {
+                        handle.abort();
+                        drop(handle);
+                    }
+                    HandleFate::AbortThenAwait | HandleFate::Await => {
+                        if let HandleFate::AbortThenAwait = fate {
+                            handle.abort();
+                        }
+                        match futures::executor::block_on(handle) {
+                            Ok(output) => assert_eq!(output.1, i),
+                            Err(e) => {
+                                assert!(e.is_cancelled(), "race {i}: {e:?}");
+                                assert!(matches!(fate, HandleFate::AbortThenAwait));
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        let fates = [
+            HandleFate::Drop,
+            HandleFate::AbortThenDrop,
+            HandleFate::AbortThenAwait,
+            HandleFate::Await,
+        ];
+        for i in 0..races {
+            let guard = DropCount(future_drops.clone(), i);
+            let (made, drops) = (outputs_made.clone(), output_drops.clone());
+            let handle = rt.spawn(async move {
+                let _guard = guard;
+                for _ in 0..(i % 3) {
+                    magpie::task::yield_now().await;
+                }
+                made.fetch_add(1, SeqCst);
+                DropCount(drops, i)
+            });
+            tx.send((handle, fates[i % fates.len()], i)).unwrap();
+        }
+        drop(tx);
+        handler.join().unwrap();
+        drop(rt);
+        assert_eq!(
+            future_drops.load(SeqCst),
+            races,
+            "a future was not dropped exactly once"
+        );
+        assert_eq!(
+            output_drops.load(SeqCst),
+            outputs_made.load(SeqCst),
+            "an output was not dropped exactly once"
+        );
+        assert_eq!(Arc::strong_count(&probe), 1, "a task allocation leaked");
+    });
+}
+
+/// Counts its drops; carries the race number.
+struct DropCount(Arc<AtomicUsize>, usize);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn join_handle_drop_and_abort_race_completion_10k_times_on_1_worker() {
+    race_handles(1, 10_000);
+}
+
+#[test]
+fn join_handle_drop_and_abort_race_completion_10k_times_on_2_workers() {
+    race_handles(2, 10_000);
+}
+
+#[test]
+#[ignore = "stress: cargo test --test rt_wake_race -- --ignored"]
+fn join_handle_drop_and_abort_race_completion_stress() {
+    for workers in [1, 2, 3, 4] {
+        race_handles(workers, 500_000);
+    }
+}
+
 #[test]
 fn wakes_from_std_threads_race_completion_10k_times_on_1_worker() {
     race_wakes(1, 10_000);
