@@ -67,6 +67,20 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        if super::should_box::<F>() {
+            self.spawn_task(Box::pin(future))
+        } else {
+            self.spawn_task(future)
+        }
+    }
+
+    /// `spawn` once the future is small enough to move around (see
+    /// [`super::BOX_FUTURE_THRESHOLD`]).
+    pub(crate) fn spawn_task<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         let (owned, notified, join) = task::new_task(future, self.clone(), Id::next());
         let shared = &self.inner.shared;
         if shared.owned.bind(owned) {
@@ -106,6 +120,16 @@ impl Handle {
     /// assert_eq!(v, 7);
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        if super::should_box::<F>() {
+            self.block_on_small(Box::pin(future))
+        } else {
+            self.block_on_small(future)
+        }
+    }
+
+    /// `block_on` once the future is small enough to move around (see
+    /// [`super::BOX_FUTURE_THRESHOLD`]).
+    pub(crate) fn block_on_small<F: Future>(&self, future: F) -> F::Output {
         let _driving = context::enter_driving();
         let _enter = self.enter();
         super::block_on::block_on(future)

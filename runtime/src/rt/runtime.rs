@@ -142,7 +142,13 @@ impl Runtime {
     /// Panics when called from a runtime's worker thread or from inside
     /// another `block_on`.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.handle.block_on(future)
+        // Boxed here already: a large future is not copied once more on
+        // its way to `Handle::block_on` (see `BOX_FUTURE_THRESHOLD`).
+        if super::should_box::<F>() {
+            self.handle.block_on_small(Box::pin(future))
+        } else {
+            self.handle.block_on_small(future)
+        }
     }
 
     /// Spawns a task onto this runtime; see [`crate::spawn`].
@@ -151,7 +157,11 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.handle.spawn(future)
+        if super::should_box::<F>() {
+            self.handle.spawn_task(Box::pin(future))
+        } else {
+            self.handle.spawn_task(future)
+        }
     }
 
     /// Runs `f` on this runtime's blocking pool; see

@@ -165,7 +165,13 @@ impl<T: Send + 'static> JoinSet<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        self.insert(crate::spawn(future))
+        // Boxed before it is passed on, like `crate::spawn` does (see
+        // `BOX_FUTURE_THRESHOLD`): this frame's copy would add to the stack.
+        if crate::rt::should_box::<F>() {
+            self.insert(crate::spawn(Box::pin(future)))
+        } else {
+            self.insert(crate::spawn(future))
+        }
     }
 
     /// Spawns `future` onto the runtime of `handle` as a member of the set.
@@ -173,7 +179,11 @@ impl<T: Send + 'static> JoinSet<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        self.insert(handle.spawn(future))
+        if crate::rt::should_box::<F>() {
+            self.insert(handle.spawn(Box::pin(future)))
+        } else {
+            self.insert(handle.spawn(future))
+        }
     }
 
     /// Runs `f` on the blocking pool as a member of the set.
