@@ -57,3 +57,9 @@ pub mod time {
 pub mod net {
     pub use magpie_io_driver::net::*;
 }
+
+/// The guide `docs/tasks-futures-coroutines.md`, attached here only so that
+/// `cargo test --doc` compiles and runs its snippets.
+#[doc = include_str!("../docs/tasks-futures-coroutines.md")]
+#[cfg(doctest)]
+pub struct TasksFuturesCoroutinesGuide;
