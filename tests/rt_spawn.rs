@@ -529,3 +529,46 @@ fn tasks_woken_by_timers_all_complete() {
         assert_eq!(sum, (0..500u64).sum::<u64>());
     });
 }
+
+#[test]
+fn a_timer_armed_from_outside_wakes_an_idle_runtime() {
+    // Every worker is idle (one may be blocked in the driver with no
+    // deadline); a sleep started on a plain thread must still fire.
+    with_timeout(HANG_LIMIT, || {
+        let rt = runtime(2);
+        rt.block_on(async {});
+        thread::sleep(Duration::from_millis(20));
+        for _ in 0..20 {
+            let start = std::time::Instant::now();
+            rt.block_on(async { magpie::time::sleep(Duration::from_millis(5)).await });
+            let took = start.elapsed();
+            assert!(took >= Duration::from_millis(5), "fired early: {took:?}");
+            assert!(took < Duration::from_secs(2), "fired late: {took:?}");
+        }
+        // And a task's timer, spawned from outside.
+        let task = rt.spawn(async { magpie::time::sleep(Duration::from_millis(5)).await });
+        rt.block_on(task).unwrap();
+    });
+}
+
+#[test]
+fn timers_fire_while_the_only_worker_spins_with_yield_now() {
+    with_timeout(HANG_LIMIT, || {
+        let rt = runtime(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let spinner = rt.spawn(async move {
+            while !stop2.load(SeqCst) {
+                task::yield_now().await;
+            }
+        });
+        let sleeper = rt.spawn(async move {
+            magpie::time::sleep(Duration::from_millis(5)).await;
+            stop.store(true, SeqCst);
+        });
+        rt.block_on(async {
+            sleeper.await.unwrap();
+            spinner.await.unwrap();
+        });
+    });
+}
