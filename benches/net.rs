@@ -176,7 +176,10 @@ macro_rules! workloads {
 workloads!(
     on_magpie,
     magpie::runtime::Runtime,
-    magpie::runtime::Builder::new().worker_threads(WORKERS).build().unwrap(),
+    magpie::runtime::Builder::new()
+        .worker_threads(WORKERS)
+        .build()
+        .unwrap(),
     magpie::spawn,
     magpie_net,
 );
