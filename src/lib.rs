@@ -53,6 +53,11 @@ pub mod time {
     };
 }
 
+/// Adapters for running runtime-specific libraries on magpie, each behind a
+/// cargo feature of its name (`hyper`: hyper 1.x's executor, timer and IO traits).
+#[cfg(feature = "hyper")]
+pub mod compat;
+
 /// TCP and UDP sockets driven by the runtime's reactor.
 pub mod net {
     pub use magpie_io_driver::net::*;
