@@ -244,8 +244,14 @@ impl State {
     /// for the queued `Notified`.
     pub(crate) fn transition_to_notified_by_ref(&self) -> Wake {
         self.update(|s| {
-            if s.is_complete() || s.is_notified() {
+            if s.is_complete() {
+                // Final: no poll follows that could need our writes.
                 (None, Wake::Nothing)
+            } else if s.is_notified() {
+                // Nothing changes, but the queued run must still see what
+                // the waker wrote before waking: store the same value so the
+                // AcqRel CAS pairs with `transition_to_running`'s Acquire.
+                (Some(s.0), Wake::Nothing)
             } else if s.is_running() {
                 (Some(s.0 | NOTIFIED), Wake::Nothing)
             } else {
