@@ -278,12 +278,13 @@ impl State {
     /// Fails if the task completed (the completer may be reading the slot).
     pub(crate) fn unset_join_waker(&self) -> Result<(), Snapshot> {
         self.update(|s| {
-            debug_assert!(s.is_join_interested() && s.is_join_waker_set());
             if s.is_complete() {
-                (None, Err(s))
-            } else {
-                (Some(s.0 & !JOIN_WAKER), Ok(()))
+                // The completer may already have handed the slot back
+                // (JOIN_WAKER clear): only before completion is it set.
+                return (None, Err(s));
             }
+            debug_assert!(s.is_join_interested() && s.is_join_waker_set());
+            (Some(s.0 & !JOIN_WAKER), Ok(()))
         })
     }
 
@@ -443,6 +444,18 @@ mod tests {
         st.transition_to_running();
         st.transition_to_complete();
         assert!(st.set_join_waker().is_err());
+    }
+
+    #[test]
+    fn replacing_join_waker_after_completer_gave_slot_back_fails_cleanly() {
+        // The handle saw "waker set, not complete", then the task completed
+        // and the completer cleared JOIN_WAKER before the handle's CAS.
+        let st = state();
+        st.set_join_waker().unwrap();
+        st.transition_to_running();
+        st.transition_to_complete();
+        assert!(st.unset_join_waker_after_complete());
+        assert!(st.unset_join_waker().unwrap_err().is_complete());
     }
 
     #[test]
