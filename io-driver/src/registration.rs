@@ -49,7 +49,32 @@ impl Registration {
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
+        operation: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_drained(cx, direction, operation, |_| false)
+    }
+
+    /// `poll_io` for a stream transfer of `len` bytes. A transfer that moved some but
+    /// fewer than `len` bytes found the socket's queue empty (read) or full (write),
+    /// so the readiness it used is cleared right away: the next call waits for the
+    /// next event instead of spending a syscall to learn `WouldBlock`. An event that
+    /// arrived meanwhile has a newer tick and is kept.
+    pub(crate) fn poll_stream_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        operation: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io_drained(cx, direction, operation, |&n| n > 0 && n < len)
+    }
+
+    fn poll_io_drained<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
         mut operation: impl FnMut() -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let unit = ready!(coop::poll_unit(cx));
         loop {
@@ -64,6 +89,13 @@ impl Registration {
                 }
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 result => {
+                    // Only epoll (edge-triggered) guarantees that a short transfer
+                    // emptied the queue and that the next change raises an event.
+                    if cfg!(any(target_os = "linux", target_os = "android"))
+                        && matches!(&result, Ok(r) if drained(r))
+                    {
+                        self.io.clear_drained(event);
+                    }
                     unit.made_progress();
                     return Poll::Ready(result);
                 }
@@ -120,10 +152,6 @@ impl Registration {
         result
     }
 
-    /// Clears readiness seen in `event` after its operation hit `WouldBlock`.
-    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
-        self.io.clear_readiness(event);
-    }
 }
 
 impl Drop for Registration {

@@ -209,7 +209,9 @@ fn an_always_ready_read_yields_once_the_budget_is_spent() {
     run(async {
         let (_listener, mut client, mut server) = connected_pair().await;
         client.write_all(&[7u8; 4096]).await.unwrap();
-        // On loopback the bytes are queued at the server once write_all returns.
+        // On loopback the bytes are queued at the server once write_all returns;
+        // wait for the reactor to report them (a new socket starts not ready).
+        server.readable().await.unwrap();
         let counter = CountingWaker::new();
         let waker = Waker::from(counter.clone());
         let mut cx = Context::from_waker(&waker);

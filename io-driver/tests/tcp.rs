@@ -87,6 +87,27 @@ fn half_close_lets_the_server_reply_after_eof() {
 }
 
 #[test]
+fn a_short_read_does_not_hide_a_fin_queued_behind_the_data() {
+    // The data and the FIN arrive before the server reads: one event reports both.
+    // The short read of the data clears readiness early (it drained the queue), but
+    // the sticky closed flag must let the next read see EOF instead of waiting for
+    // an event that never comes.
+    run(async {
+        let (listener, addr) = listener().await;
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        client.write_all(b"last words").await.unwrap();
+        client.shutdown(Shutdown::Write).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        server.readable().await.unwrap();
+        let mut buf = [0u8; 64];
+        assert_eq!(server.read(&mut buf).await.unwrap(), 10);
+        assert_eq!(&buf[..10], b"last words");
+        assert_eq!(server.read(&mut buf).await.unwrap(), 0);
+    });
+}
+
+#[test]
 fn many_concurrent_connections_on_one_thread() {
     const CONNECTIONS: usize = 200;
     let reactor = ReactorThread::start();

@@ -97,6 +97,8 @@ fn try_recv_from_does_not_block() {
         let mut buf = [0u8; 8];
         let error = socket.try_recv_from(&mut buf).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::WouldBlock);
+        // A new socket is not ready until the reactor reports it (like tokio).
+        socket.writable().await.unwrap();
         socket
             .try_send_to(b"self", socket.local_addr().unwrap())
             .unwrap();

@@ -17,7 +17,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 use crate::context;
 use crate::net::addr;
 use crate::net::tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use crate::ready::{Direction, Ready};
+use crate::ready::Direction;
 use crate::registered_source::RegisteredSource;
 use crate::ReactorHandle;
 
@@ -63,27 +63,15 @@ impl TcpStream {
     }
 
     /// Waits until the non-blocking connect started by `mio::net::TcpStream::connect`
-    /// has succeeded or failed: the socket turns writable either way, then `SO_ERROR`
-    /// holds the failure, or the peer address is known on success.
+    /// has succeeded or failed: epoll reports the socket writable (or hung up) once the
+    /// handshake is over either way, and then `SO_ERROR` holds the failure, if any.
+    /// Readiness only ever comes from real events (a new registration starts not
+    /// ready), so no `getpeername` probe is needed.
     async fn finish_connect(&self) -> io::Result<()> {
-        let registration = self.io.registration();
-        loop {
-            let event = registration.readiness(Direction::Write).await?;
-            if let Some(error) = self.io.source().take_error()? {
-                return Err(error);
-            }
-            match self.io.source().peer_addr() {
-                Ok(_) => return Ok(()),
-                // Not connected yet and no sign of failure: a spurious (or the initial
-                // optimistic) readiness; wait for the next event.
-                Err(error)
-                    if error.kind() == io::ErrorKind::NotConnected
-                        && !event.ready().intersects(Ready::WRITE_CLOSED | Ready::ERROR) =>
-                {
-                    registration.clear_readiness(event);
-                }
-                Err(error) => return Err(error),
-            }
+        self.io.registration().readiness(Direction::Write).await?;
+        match self.io.source().take_error()? {
+            Some(error) => Err(error),
+            None => Ok(()),
         }
     }
 
@@ -243,9 +231,12 @@ impl TcpStream {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        self.io.registration().poll_io(cx, Direction::Read, || {
-            Read::read(&mut self.io.source(), buf)
-        })
+        let len = buf.len();
+        self.io
+            .registration()
+            .poll_stream_transfer(cx, Direction::Read, len, || {
+                Read::read(&mut self.io.source(), buf)
+            })
     }
 
     pub(crate) fn poll_read_vectored_inner(
@@ -266,9 +257,11 @@ impl TcpStream {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        self.io.registration().poll_io(cx, Direction::Write, || {
-            Write::write(&mut self.io.source(), buf)
-        })
+        self.io
+            .registration()
+            .poll_stream_transfer(cx, Direction::Write, buf.len(), || {
+                Write::write(&mut self.io.source(), buf)
+            })
     }
 
     pub(crate) fn poll_write_vectored_inner(
