@@ -151,7 +151,6 @@ impl Registration {
         }
         result
     }
-
 }
 
 impl Drop for Registration {
