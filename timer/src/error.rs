@@ -4,6 +4,30 @@ use std::fmt;
 use std::io;
 
 /// The error of a [`Timeout`](crate::Timeout) whose deadline passed before its future completed.
+///
+/// It converts into an [`io::Error`] of kind [`TimedOut`](io::ErrorKind::TimedOut), so `?` works
+/// in functions that return `io::Result`.
+///
+/// # Examples
+/// ```
+/// use magpie::time::{error::Elapsed, timeout, Duration};
+///
+/// async fn wait_for_peer() -> std::io::Result<()> {
+///     timeout(Duration::from_millis(10), std::future::pending::<()>()).await?;
+///     Ok(())
+/// }
+///
+/// #[magpie::main]
+/// async fn main() {
+///     let elapsed: Elapsed = timeout(Duration::from_millis(1), std::future::pending::<()>())
+///         .await
+///         .unwrap_err();
+///     assert_eq!(elapsed.to_string(), "deadline has elapsed");
+///
+///     let error = wait_for_peer().await.unwrap_err();
+///     assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed(());
 

@@ -17,6 +17,19 @@ const MISSED_TICK_TOLERANCE: Duration = Duration::from_millis(5);
 /// # Panics
 /// If `period` is zero, when called outside the context of a magpie runtime, or after its timer
 /// has shut down.
+///
+/// # Examples
+/// ```
+/// use magpie::time::{interval, Duration};
+///
+/// #[magpie::main]
+/// async fn main() {
+///     let mut ticks = interval(Duration::from_millis(10));
+///     let first = ticks.tick().await; // completes at once
+///     let second = ticks.tick().await; // 10 ms later
+///     assert_eq!(second - first, Duration::from_millis(10));
+/// }
+/// ```
 #[track_caller]
 pub fn interval(period: Duration) -> Interval {
     assert_period_is_not_zero(period);
@@ -32,6 +45,20 @@ pub fn interval(period: Duration) -> Interval {
 /// # Panics
 /// If `period` is zero, when called outside the context of a magpie runtime, or after its timer
 /// has shut down.
+///
+/// # Examples
+/// ```
+/// use magpie::time::{interval_at, Duration, Instant};
+///
+/// #[magpie::main]
+/// async fn main() {
+///     let start = Instant::now() + Duration::from_millis(20);
+///     let mut ticks = interval_at(start, Duration::from_millis(10));
+///     assert_eq!(ticks.tick().await, start);
+///     assert!(Instant::now() >= start);
+///     assert_eq!(ticks.tick().await, start + Duration::from_millis(10));
+/// }
+/// ```
 #[track_caller]
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
     assert_period_is_not_zero(period);
@@ -54,6 +81,26 @@ fn assert_period_is_not_zero(period: Duration) {
 /// milliseconds after it was scheduled (the task was busy, or did not call `tick` for a while).
 /// In the examples the period is 10 ms, ticks were due at 10, 20, 30 and 40 ms, and `tick` is
 /// called again only at 35 ms: it returns the 10 ms tick at once.
+///
+/// # Examples
+/// With the default, [`Burst`](Self::Burst), a task that was away for a while gets every
+/// tick it missed, each stamped with the instant it was scheduled for:
+/// ```
+/// use magpie::time::{interval, sleep, Duration, MissedTickBehavior};
+///
+/// #[magpie::main]
+/// async fn main() {
+///     let period = Duration::from_millis(10);
+///     let mut ticks = interval(period);
+///     assert_eq!(ticks.missed_tick_behavior(), MissedTickBehavior::Burst);
+///     let first = ticks.tick().await;
+///     sleep(Duration::from_millis(35)).await; // busy elsewhere: ticks are missed
+///     for n in 1..=3 {
+///         assert_eq!(ticks.tick().await, first + period * n);
+///     }
+/// }
+/// ```
+/// [`Interval::set_missed_tick_behavior`] shows [`Skip`](Self::Skip).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MissedTickBehavior {
     /// Catch up: the missed ticks (20, 30) complete back to back as fast as `tick` is called, then
@@ -110,12 +157,41 @@ pub struct Interval {
 impl Interval {
     /// Completes at the next scheduled tick and returns the instant it was scheduled for (not the
     /// time it was observed). Cancel safe: dropping the future loses no tick.
+    ///
+    /// # Examples
+    /// ```
+    /// use magpie::time::{interval, Duration, Instant};
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     let start = Instant::now();
+    ///     let mut ticks = interval(Duration::from_millis(5));
+    ///     for _ in 0..3 {
+    ///         ticks.tick().await; // at 0, 5 and 10 ms
+    ///     }
+    ///     assert!(start.elapsed() >= Duration::from_millis(10));
+    /// }
+    /// ```
     pub async fn tick(&mut self) -> Instant {
         poll_fn(|cx| self.poll_tick(cx)).await
     }
 
     /// Poll version of [`tick`](Self::tick): `Ready(scheduled instant)` once the next tick is
     /// due, else registers `cx` to be woken then.
+    ///
+    /// # Examples
+    /// ```
+    /// use magpie::time::{interval, Duration};
+    /// use std::future::poll_fn;
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     let mut ticks = interval(Duration::from_millis(10));
+    ///     let first = poll_fn(|cx| ticks.poll_tick(cx)).await;
+    ///     let second = poll_fn(|cx| ticks.poll_tick(cx)).await;
+    ///     assert_eq!(second - first, Duration::from_millis(10));
+    /// }
+    /// ```
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         if self.delay.poll_elapsed(cx).is_pending() {
             return Poll::Pending;
@@ -134,21 +210,78 @@ impl Interval {
     }
 
     /// Restarts the schedule: the next tick is one period from now.
+    ///
+    /// # Examples
+    /// A heartbeat that is only sent after a period without other traffic:
+    /// ```
+    /// use magpie::time::{interval, Duration, Instant};
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     let period = Duration::from_millis(10);
+    ///     let mut heartbeat = interval(period);
+    ///     heartbeat.tick().await; // the first tick completes at once
+    ///     let traffic = Instant::now(); // a message went out: no heartbeat needed yet
+    ///     heartbeat.reset();
+    ///     assert!(heartbeat.tick().await >= traffic + period);
+    /// }
+    /// ```
     pub fn reset(&mut self) {
         self.delay.reset(instant_after(Instant::now(), self.period));
     }
 
     /// How missed ticks are handled.
+    ///
+    /// # Examples
+    /// ```
+    /// use magpie::time::{interval, Duration, MissedTickBehavior};
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     let ticks = interval(Duration::from_millis(10));
+    ///     assert_eq!(ticks.missed_tick_behavior(), MissedTickBehavior::Burst);
+    /// }
+    /// ```
     pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
         self.missed_tick_behavior
     }
 
     /// Sets how missed ticks are handled from now on.
+    ///
+    /// # Examples
+    /// With [`Skip`](MissedTickBehavior::Skip), the tick after a miss is the next one on the
+    /// original grid:
+    /// ```
+    /// use magpie::time::{interval, sleep, Duration, MissedTickBehavior};
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     let period = Duration::from_millis(10);
+    ///     let mut ticks = interval(period);
+    ///     let first = ticks.tick().await;
+    ///     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    ///     sleep(Duration::from_millis(35)).await; // busy elsewhere: ticks are missed
+    ///     assert_eq!(ticks.tick().await, first + period); // the late tick, at once
+    ///     let next = ticks.tick().await - first;
+    ///     assert!(next >= Duration::from_millis(40)); // 20 and 30 were skipped
+    ///     assert_eq!(next.as_nanos() % period.as_nanos(), 0); // still on the grid
+    /// }
+    /// ```
     pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
         self.missed_tick_behavior = behavior;
     }
 
     /// The period between ticks.
+    ///
+    /// # Examples
+    /// ```
+    /// use magpie::time::{interval, Duration};
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     assert_eq!(interval(Duration::from_secs(1)).period(), Duration::from_secs(1));
+    /// }
+    /// ```
     pub fn period(&self) -> Duration {
         self.period
     }

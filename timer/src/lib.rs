@@ -7,8 +7,8 @@
 //! magpie runtime (they panic otherwise) and can be polled anywhere afterwards.
 //!
 //! # For the runtime
-//! [`TimerHandle`] is the driver: the runtime's driver thread calls
-//! [`park_timeout`](TimerHandle::park_timeout) before blocking and
+//! [`TimerHandle`] is the driver: whichever thread drives it (in magpie, an idle worker that
+//! parks in the reactor) calls [`park_timeout`](TimerHandle::park_timeout) before blocking and
 //! [`process`](TimerHandle::process) after, and [`context::enter`] makes it current on each
 //! thread. The crate knows nothing of the scheduler: it only stores and wakes `Waker`s.
 //!

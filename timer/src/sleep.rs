@@ -16,6 +16,18 @@ use crate::entry::TimerEntry;
 ///
 /// # Panics
 /// When called outside the context of a magpie runtime, or after its timer has shut down.
+///
+/// # Examples
+/// ```
+/// use magpie::time::{sleep, Duration, Instant};
+///
+/// #[magpie::main]
+/// async fn main() {
+///     let start = Instant::now();
+///     sleep(Duration::from_millis(10)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(10));
+/// }
+/// ```
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep {
@@ -28,6 +40,18 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// # Panics
 /// When called outside the context of a magpie runtime, or after its timer has shut down.
+///
+/// # Examples
+/// ```
+/// use magpie::time::{sleep_until, Duration, Instant};
+///
+/// #[magpie::main]
+/// async fn main() {
+///     let deadline = Instant::now() + Duration::from_millis(10);
+///     sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+/// }
+/// ```
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
@@ -44,6 +68,23 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// # Panics
 /// Polling panics once the runtime's timer has shut down.
+///
+/// # Examples
+/// A deadline that moves: the sleep is pinned once and then reset instead of being
+/// replaced.
+/// ```
+/// use magpie::time::{sleep, Duration, Instant};
+/// use std::pin::pin;
+///
+/// #[magpie::main]
+/// async fn main() {
+///     let mut delay = pin!(sleep(Duration::from_secs(60)));
+///     assert!(!delay.is_elapsed());
+///     delay.as_mut().reset(Instant::now() + Duration::from_millis(5));
+///     delay.as_mut().await;
+///     assert!(delay.is_elapsed());
+/// }
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
     entry: TimerEntry,
@@ -52,17 +93,62 @@ pub struct Sleep {
 
 impl Sleep {
     /// The instant at which this future completes.
+    ///
+    /// # Examples
+    /// ```
+    /// use magpie::time::{sleep_until, Duration, Instant};
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     let deadline = Instant::now() + Duration::from_millis(5);
+    ///     let delay = sleep_until(deadline);
+    ///     assert_eq!(delay.deadline(), deadline);
+    ///     delay.await;
+    /// }
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.entry.deadline()
     }
 
     /// Whether the deadline has been reached, i.e. whether a poll now would return `Ready`.
+    ///
+    /// # Examples
+    /// ```
+    /// use magpie::time::{sleep, Duration};
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     assert!(!sleep(Duration::from_secs(60)).is_elapsed());
+    ///     assert!(sleep(Duration::ZERO).is_elapsed());
+    /// }
+    /// ```
     pub fn is_elapsed(&self) -> bool {
         self.entry.is_elapsed()
     }
 
     /// Changes the deadline, whether or not this future has already completed; it then completes
     /// at the new deadline. Moving it later costs no lock; moving it earlier re-places its timer.
+    ///
+    /// # Examples
+    /// An idle timeout that starts over whenever there is activity:
+    /// ```
+    /// use magpie::time::{sleep, Duration, Instant};
+    /// use std::pin::pin;
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     let idle_limit = Duration::from_millis(10);
+    ///     let mut idle = pin!(sleep(idle_limit));
+    ///     let mut last_activity = Instant::now();
+    ///     for _message in 0..3 {
+    ///         // ... handle the message, then push the idle deadline back:
+    ///         last_activity = Instant::now();
+    ///         idle.as_mut().reset(last_activity + idle_limit);
+    ///     }
+    ///     idle.as_mut().await;
+    ///     assert!(last_activity.elapsed() >= idle_limit);
+    /// }
+    /// ```
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         self.entry_mut().reset(deadline);
     }
