@@ -16,16 +16,45 @@ const LISTEN_BACKLOG: i32 = 1024;
 
 /// A TCP socket listening for connections.
 ///
-/// ```no_run
-/// # async fn serve() -> std::io::Result<()> {
-/// use magpie_io_driver::net::TcpListener;
-/// let listener = TcpListener::bind("127.0.0.1:8080").await?;
-/// loop {
-///     let (stream, peer) = listener.accept().await?;
-///     // hand `stream` to a task
-/// #   drop((stream, peer));
+/// # Examples
+///
+/// An echo server that serves each connection in its own task (here for three
+/// clients, then it stops):
+///
+/// ```
+/// use magpie::net::{TcpListener, TcpStream};
+///
+/// #[magpie::main]
+/// async fn main() -> std::io::Result<()> {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let addr = listener.local_addr()?;
+///     let server = magpie::spawn(async move {
+///         for _ in 0..3 {
+///             let (mut stream, _peer) = listener.accept().await?;
+///             magpie::spawn(async move {
+///                 let mut buf = [0; 1024];
+///                 loop {
+///                     let n = stream.read(&mut buf).await?;
+///                     if n == 0 {
+///                         return std::io::Result::Ok(());
+///                     }
+///                     stream.write_all(&buf[..n]).await?;
+///                 }
+///             });
+///         }
+///         std::io::Result::Ok(())
+///     });
+///
+///     for word in ["one", "two", "three"] {
+///         let mut stream = TcpStream::connect(addr).await?;
+///         stream.write_all(word.as_bytes()).await?;
+///         let mut echo = vec![0; word.len()];
+///         stream.read_exact(&mut echo).await?;
+///         assert_eq!(echo, word.as_bytes());
+///     }
+///     server.await??;
+///     Ok(())
 /// }
-/// # }
 /// ```
 #[derive(Debug)]
 pub struct TcpListener {
@@ -39,6 +68,25 @@ impl TcpListener {
     ///
     /// # Panics
     /// When polled outside a magpie runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::TcpListener;
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     // Port 0: the OS picks a free port.
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     assert_ne!(addr.port(), 0);
+    ///
+    ///     // The port is taken now.
+    ///     let error = TcpListener::bind(addr).await.unwrap_err();
+    ///     assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse);
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         let handle = context::expect_current();
         addr::try_each(addr::resolve(addr)?, |candidate| {
@@ -57,6 +105,22 @@ impl TcpListener {
     ///
     /// # Panics
     /// When called outside a magpie runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    ///     let listener = TcpListener::from_std(std_listener)?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_server, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, client.local_addr()?);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         let handle = context::expect_current();
         listener.set_nonblocking(true)?;
@@ -71,6 +135,30 @@ impl TcpListener {
     /// can back off; the pending connection stays queued, so a later `accept` gets it
     /// once descriptors are free. Cancel-safe: dropping the future loses no connection.
     /// Several tasks may await `accept` on one shared listener.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     let client = magpie::spawn(async move {
+    ///         let mut stream = TcpStream::connect(addr).await?;
+    ///         stream.write_all(b"hi").await?;
+    ///         std::io::Result::Ok(stream.local_addr()?)
+    ///     });
+    ///
+    ///     let (mut stream, peer) = listener.accept().await?;
+    ///     let mut greeting = [0; 2];
+    ///     stream.read_exact(&mut greeting).await?;
+    ///     assert_eq!(&greeting, b"hi");
+    ///     assert_eq!(peer, client.await??);
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let registration = self.io.registration();
         let (stream, peer) = registration
@@ -81,6 +169,21 @@ impl TcpListener {
     }
 
     /// The address this listener is bound to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::TcpListener;
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     assert!(addr.ip().is_loopback());
+    ///     assert_ne!(addr.port(), 0); // the port the OS picked
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.source().local_addr()
     }

@@ -23,14 +23,35 @@ use crate::ReactorHandle;
 
 /// A TCP connection.
 ///
-/// ```no_run
-/// # async fn talk() -> std::io::Result<()> {
-/// use magpie_io_driver::net::TcpStream;
-/// let mut stream = TcpStream::connect("127.0.0.1:8080").await?;
-/// stream.write_all(b"ping").await?;
-/// let mut reply = [0; 4];
-/// stream.read_exact(&mut reply).await?;
-/// # Ok(()) }
+/// Besides its inherent `read`/`write` methods it implements the `futures-io`
+/// `AsyncRead` and `AsyncWrite` traits, so the `futures::io` helpers work on it.
+///
+/// # Examples
+///
+/// A client that sends a request and reads the reply:
+///
+/// ```
+/// use magpie::net::{TcpListener, TcpStream};
+///
+/// #[magpie::main]
+/// async fn main() -> std::io::Result<()> {
+///     // A server that answers "pong" to one "ping".
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let addr = listener.local_addr()?;
+///     magpie::spawn(async move {
+///         let (mut stream, _) = listener.accept().await?;
+///         let mut request = [0; 4];
+///         stream.read_exact(&mut request).await?;
+///         stream.write_all(b"pong").await
+///     });
+///
+///     let mut stream = TcpStream::connect(addr).await?;
+///     stream.write_all(b"ping").await?;
+///     let mut reply = [0; 4];
+///     stream.read_exact(&mut reply).await?;
+///     assert_eq!(&reply, b"pong");
+///     Ok(())
+/// }
 /// ```
 #[derive(Debug)]
 pub struct TcpStream {
@@ -44,6 +65,26 @@ impl TcpStream {
     ///
     /// # Panics
     /// When polled outside a magpie runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     let stream = TcpStream::connect(addr).await?;
+    ///     assert_eq!(stream.peer_addr()?, addr);
+    ///
+    ///     // Nobody listens on the port once the listener is gone.
+    ///     drop((stream, listener));
+    ///     let error = TcpStream::connect(addr).await.unwrap_err();
+    ///     assert_eq!(error.kind(), std::io::ErrorKind::ConnectionRefused);
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         let handle = context::expect_current();
         let mut last_error = None;
@@ -90,6 +131,25 @@ impl TcpStream {
     ///
     /// # Panics
     /// When called outside a magpie runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    ///     let mut client = TcpStream::from_std(std_stream)?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(b"ok").await?;
+    ///     let mut buf = [0; 2];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"ok");
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         Ok(TcpStream {
@@ -98,31 +158,141 @@ impl TcpStream {
     }
 
     /// The local address of this connection.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     assert_eq!(client.local_addr()?, server.peer_addr()?);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.source().local_addr()
     }
 
     /// The remote address of this connection.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     assert_eq!(client.peer_addr()?, listener.local_addr()?);
+    ///     assert_eq!(server.peer_addr()?, client.local_addr()?);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.source().peer_addr()
     }
 
     /// Sets `TCP_NODELAY` (disables Nagle's algorithm when `true`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     // Small request/response messages: send each at once instead of batching.
+    ///     client.set_nodelay(true)?;
+    ///     assert!(client.nodelay()?);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.io.source().set_nodelay(nodelay)
     }
 
     /// Whether `TCP_NODELAY` is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     assert!(!client.nodelay()?); // off by default
+    ///     client.set_nodelay(true)?;
+    ///     assert!(client.nodelay()?);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.io.source().nodelay()
     }
 
     /// Takes the socket's pending error (`SO_ERROR`), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     assert!(client.take_error()?.is_none()); // a healthy connection
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.source().take_error()
     }
 
     /// Shuts down the reading side, the writing side (the peer reads EOF) or both.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(b"last words").await?;
+    ///     client.shutdown(std::net::Shutdown::Write)?; // no more requests
+    ///     let mut received = Vec::new();
+    ///     let mut buf = [0; 64];
+    ///     loop {
+    ///         match server.read(&mut buf).await? {
+    ///             0 => break, // the end of the client's stream
+    ///             n => received.extend_from_slice(&buf[..n]),
+    ///         }
+    ///     }
+    ///     assert_eq!(received, b"last words");
+    ///     // The other direction still works.
+    ///     server.write_all(b"bye").await?;
+    ///     let mut reply = [0; 3];
+    ///     client.read_exact(&mut reply).await?;
+    ///     assert_eq!(&reply, b"bye");
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.source().shutdown(how)
     }
@@ -133,6 +303,37 @@ impl TcpStream {
     /// With `futures::io::AsyncReadExt` in scope, method syntax `stream.split()` picks
     /// that trait's by-value `split` (a lock-based split) instead; write
     /// `TcpStream::split(&mut stream)` to get this one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     // Send a request while reading the reply, both in one task.
+    ///     let (mut reader, mut writer) = TcpStream::split(&mut client);
+    ///     let mut reply = [0; 4];
+    ///     let send = async {
+    ///         writer.write_all(b"ping").await?;
+    ///         std::io::Result::Ok(())
+    ///     };
+    ///     let echo = async {
+    ///         let mut request = [0; 4];
+    ///         server.read_exact(&mut request).await?;
+    ///         server.write_all(&request).await
+    ///     };
+    ///     let (sent, echoed, read) = futures::join!(send, echo, reader.read_exact(&mut reply));
+    ///     sent?;
+    ///     echoed?;
+    ///     read?;
+    ///     assert_eq!(&reply, b"ping");
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
         let stream: &TcpStream = self;
         (ReadHalf::new(stream), WriteHalf::new(stream))
@@ -141,6 +342,30 @@ impl TcpStream {
     /// Splits the stream into owned halves that can move to different tasks. Dropping
     /// the write half shuts down the writing side; [`OwnedReadHalf::reunite`] puts the
     /// stream back together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     let (mut reader, mut writer) = client.into_split();
+    ///     // The write half moves to its own task.
+    ///     let sender = magpie::spawn(async move { writer.write_all(b"ping").await });
+    ///     let mut request = [0; 4];
+    ///     server.read_exact(&mut request).await?;
+    ///     server.write_all(b"pong").await?;
+    ///     sender.await??;
+    ///     let mut reply = [0; 4];
+    ///     reader.read_exact(&mut reply).await?;
+    ///     assert_eq!(&reply, b"pong");
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         let stream = Arc::new(self);
         (
@@ -151,34 +376,164 @@ impl TcpStream {
 
     /// Reads some bytes into `buf`, waiting until at least one is available. `Ok(0)`
     /// means the peer closed its writing side (or `buf` is empty).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(b"hello").await?;
+    ///     drop(client); // closes the connection
+    ///     let mut received = Vec::new();
+    ///     let mut buf = [0; 1024];
+    ///     loop {
+    ///         match server.read(&mut buf).await? {
+    ///             0 => break, // the peer closed its writing side
+    ///             n => received.extend_from_slice(&buf[..n]),
+    ///         }
+    ///     }
+    ///     assert_eq!(received, b"hello");
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.read_inner(buf).await
     }
 
     /// Reads exactly `buf.len()` bytes and returns that count; an `UnexpectedEof` error
     /// if the peer closes first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(&[0, 3, b'a', b'b', b'c']).await?;
+    ///     // A length-prefixed frame: two bytes of length, then the payload.
+    ///     let mut len = [0; 2];
+    ///     server.read_exact(&mut len).await?;
+    ///     let mut payload = vec![0; u16::from_be_bytes(len) as usize];
+    ///     server.read_exact(&mut payload).await?;
+    ///     assert_eq!(payload, b"abc");
+    ///
+    ///     drop(client);
+    ///     let error = server.read_exact(&mut len).await.unwrap_err();
+    ///     assert_eq!(error.kind(), std::io::ErrorKind::UnexpectedEof);
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.read_exact_inner(buf).await
     }
 
     /// Writes some bytes of `buf`, waiting until the socket takes at least one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     let data = b"some bytes";
+    ///     let mut rest = &data[..];
+    ///     while !rest.is_empty() {
+    ///         let n = client.write(rest).await?; // may take only part of `rest`
+    ///         rest = &rest[n..];
+    ///     }
+    ///     let mut buf = [0; 10];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, data);
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.write_inner(buf).await
     }
 
     /// Writes all of `buf`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(b"GET / HTTP/1.0\r\n\r\n").await?;
+    ///     let mut request = [0; 18];
+    ///     server.read_exact(&mut request).await?;
+    ///     assert!(request.starts_with(b"GET /"));
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         self.write_all_inner(buf).await
     }
 
     /// Does nothing: a TCP stream has no user-space buffer. Present for parity with
     /// tokio's `AsyncWriteExt::flush`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(b"data").await?;
+    ///     client.flush().await?; // a no-op, kept for code written against buffered writers
+    ///     let mut buf = [0; 4];
+    ///     server.read_exact(&mut buf).await?;
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
 
     /// Reads some bytes into `buf` without removing them from the socket's queue,
     /// waiting until at least one is available.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(b"hello").await?;
+    ///     let mut first = [0; 1];
+    ///     server.peek(&mut first).await?; // look at the first byte, e.g. to pick a protocol
+    ///     assert_eq!(&first, b"h");
+    ///     let mut all = [0; 5];
+    ///     server.read_exact(&mut all).await?; // the peeked byte is still there
+    ///     assert_eq!(&all, b"hello");
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
             .registration()
@@ -188,6 +543,35 @@ impl TcpStream {
 
     /// Waits until the stream may be readable (readiness can be spurious: follow up
     /// with [`TcpStream::try_read`] and expect `WouldBlock` now and then).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(b"hello").await?;
+    ///     drop(client);
+    ///     let mut received = Vec::new();
+    ///     let mut buf = [0; 1024];
+    ///     loop {
+    ///         server.readable().await?;
+    ///         match server.try_read(&mut buf) {
+    ///             Ok(0) => break,
+    ///             Ok(n) => received.extend_from_slice(&buf[..n]),
+    ///             // The readiness was spurious: wait again.
+    ///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+    ///             Err(e) => return Err(e),
+    ///         }
+    ///     }
+    ///     assert_eq!(received, b"hello");
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn readable(&self) -> io::Result<()> {
         self.io
             .registration()
@@ -197,6 +581,32 @@ impl TcpStream {
     }
 
     /// Waits until the stream may be writable (see [`TcpStream::readable`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     let mut rest = &b"hello"[..];
+    ///     while !rest.is_empty() {
+    ///         client.writable().await?;
+    ///         match client.try_write(rest) {
+    ///             Ok(n) => rest = &rest[n..],
+    ///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+    ///             Err(e) => return Err(e),
+    ///         }
+    ///     }
+    ///     let mut buf = [0; 5];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello");
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn writable(&self) -> io::Result<()> {
         self.io
             .registration()
@@ -206,6 +616,34 @@ impl TcpStream {
     }
 
     /// Reads without waiting: `WouldBlock` if no data is available now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     let mut buf = [0; 16];
+    ///     // Nothing was sent yet.
+    ///     let error = server.try_read(&mut buf).unwrap_err();
+    ///     assert_eq!(error.kind(), std::io::ErrorKind::WouldBlock);
+    ///
+    ///     client.write_all(b"now").await?;
+    ///     let n = loop {
+    ///         server.readable().await?;
+    ///         match server.try_read(&mut buf) {
+    ///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+    ///             result => break result?,
+    ///         }
+    ///     };
+    ///     assert_eq!(&buf[..n], &b"now"[..n]);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
             .registration()
@@ -213,6 +651,27 @@ impl TcpStream {
     }
 
     /// Writes without waiting: `WouldBlock` if the socket cannot take data now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::net::{TcpListener, TcpStream};
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     // An idle connection has room in its send buffer.
+    ///     client.writable().await?;
+    ///     let n = client.try_write(b"hi")?;
+    ///     assert!(n > 0);
+    ///     let mut buf = vec![0; n];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(buf, &b"hi"[..n]);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.registration().try_io(Direction::Write, || {
             Write::write(&mut self.io.source(), buf)
