@@ -24,9 +24,10 @@ use crate::task::JoinHandle;
 /// # Examples
 ///
 /// ```
-/// let rt = magpie_runtime::runtime::Runtime::new().unwrap();
+/// # use magpie_runtime as magpie;
+/// let rt = magpie::runtime::Runtime::new().unwrap();
 /// let n = rt.block_on(async {
-///     magpie_runtime::task::spawn_blocking(|| (1..=10).sum::<u32>()).await.unwrap()
+///     magpie::task::spawn_blocking(|| (1..=10).sum::<u32>()).await.unwrap()
 /// });
 /// assert_eq!(n, 55);
 /// ```

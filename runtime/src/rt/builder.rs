@@ -21,7 +21,8 @@ pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
 /// # Examples
 ///
 /// ```
-/// use magpie_runtime::runtime::Builder;
+/// # use magpie_runtime as magpie;
+/// use magpie::runtime::Builder;
 /// let rt = Builder::new()
 ///     .worker_threads(2)
 ///     .thread_name("my-pool")
@@ -49,6 +50,14 @@ impl Builder {
     /// A builder with the defaults: one worker per core (`num_cpus`), up to
     /// 512 blocking threads kept alive 10 s when idle, threads named
     /// `magpie-runtime-worker`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Builder::new().build().unwrap();
+    /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+    /// ```
     pub fn new() -> Builder {
         Builder {
             worker_threads: None,
@@ -62,6 +71,20 @@ impl Builder {
     }
 
     /// The number of worker threads. `build` fails when it is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use magpie::runtime::Builder;
+    ///
+    /// let mut builder = Builder::new();
+    /// let error = builder.worker_threads(0).build().unwrap_err();
+    /// assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    ///
+    /// let rt = builder.worker_threads(2).build().unwrap();
+    /// assert_eq!(rt.block_on(rt.spawn(async { 3 })).unwrap(), 3);
+    /// ```
     pub fn worker_threads(&mut self, n: usize) -> &mut Self {
         self.worker_threads = Some(n);
         self
@@ -69,18 +92,72 @@ impl Builder {
 
     /// The most threads the blocking pool may run at once (default 512).
     /// `build` fails when it is 0.
+    ///
+    /// # Examples
+    ///
+    /// With one blocking thread, closures run one after another on it:
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use magpie::task::spawn_blocking;
+    ///
+    /// let rt = magpie::runtime::Builder::new()
+    ///     .max_blocking_threads(1)
+    ///     .build()
+    ///     .unwrap();
+    /// let (first, second) = rt.block_on(async {
+    ///     let first = spawn_blocking(|| std::thread::current().id());
+    ///     let second = spawn_blocking(|| std::thread::current().id());
+    ///     (first.await.unwrap(), second.await.unwrap())
+    /// });
+    /// assert_eq!(first, second);
+    /// ```
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
         self.max_blocking_threads = n;
         self
     }
 
-    /// The name of the runtime's threads.
+    /// The name of the runtime's threads (workers and blocking threads alike).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Builder::new()
+    ///     .thread_name("my-pool")
+    ///     .build()
+    ///     .unwrap();
+    /// let thread_name = || std::thread::current().name().map(String::from);
+    /// let on_worker = rt.block_on(rt.spawn(async move { thread_name() }));
+    /// let on_blocking = rt.block_on(rt.spawn_blocking(thread_name));
+    /// assert_eq!(on_worker.unwrap().as_deref(), Some("my-pool"));
+    /// assert_eq!(on_blocking.unwrap().as_deref(), Some("my-pool"));
+    /// ```
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
         self.thread_name = name.into();
         self
     }
 
-    /// The stack size of the runtime's threads, in bytes.
+    /// The stack size of the runtime's threads (workers and blocking threads), in
+    /// bytes. Without it they get the standard library's default (2 MiB unless
+    /// `RUST_MIN_STACK` says otherwise).
+    ///
+    /// # Examples
+    ///
+    /// A closure that keeps 3 MiB on its stack, more than the default allows:
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Builder::new()
+    ///     .thread_stack_size(16 * 1024 * 1024)
+    ///     .build()
+    ///     .unwrap();
+    /// let ones = rt.block_on(rt.spawn_blocking(|| {
+    ///     let buffer = [1u8; 3 * 1024 * 1024];
+    ///     buffer.iter().map(|&b| u32::from(b)).sum::<u32>()
+    /// }));
+    /// assert_eq!(ones.unwrap(), 3 * 1024 * 1024);
+    /// ```
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Self {
         self.thread_stack_size = Some(bytes);
         self
@@ -88,18 +165,92 @@ impl Builder {
 
     /// How long an idle blocking thread waits for work before exiting
     /// (default 10 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let stopped = Arc::new(AtomicUsize::new(0));
+    /// let rt = magpie::runtime::Builder::new()
+    ///     .worker_threads(1)
+    ///     .thread_keep_alive(Duration::from_millis(10))
+    ///     .on_thread_stop({
+    ///         let stopped = stopped.clone();
+    ///         move || {
+    ///             stopped.fetch_add(1, Ordering::SeqCst);
+    ///         }
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(rt.spawn_blocking(|| ())).unwrap();
+    /// // The blocking thread exits once it has been idle for 10 ms; the worker stays.
+    /// while stopped.load(Ordering::SeqCst) == 0 {
+    ///     std::thread::sleep(Duration::from_millis(1));
+    /// }
+    /// assert_eq!(stopped.load(Ordering::SeqCst), 1);
+    /// ```
     pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
         self.keep_alive = duration;
         self
     }
 
-    /// Runs `f` on each runtime thread (worker and blocking) when it starts.
+    /// Runs `f` on each runtime thread (worker and blocking) when it starts,
+    /// before it runs any task.
+    ///
+    /// # Examples
+    ///
+    /// Setting up a thread-local on every runtime thread:
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use std::cell::Cell;
+    ///
+    /// thread_local! {
+    ///     static IN_POOL: Cell<bool> = const { Cell::new(false) };
+    /// }
+    ///
+    /// let rt = magpie::runtime::Builder::new()
+    ///     .on_thread_start(|| IN_POOL.with(|flag| flag.set(true)))
+    ///     .build()
+    ///     .unwrap();
+    /// let on_worker = rt.block_on(rt.spawn(async { IN_POOL.with(Cell::get) }));
+    /// let on_blocking = rt.block_on(rt.spawn_blocking(|| IN_POOL.with(Cell::get)));
+    /// assert!(on_worker.unwrap() && on_blocking.unwrap());
+    /// assert!(!IN_POOL.with(Cell::get)); // this thread is not one of the runtime's
+    /// ```
     pub fn on_thread_start<F: Fn() + Send + Sync + 'static>(&mut self, f: F) -> &mut Self {
         self.on_thread_start = Some(Arc::new(f));
         self
     }
 
     /// Runs `f` on each runtime thread (worker and blocking) before it exits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let stopped = Arc::new(AtomicUsize::new(0));
+    /// let rt = magpie::runtime::Builder::new()
+    ///     .worker_threads(2)
+    ///     .on_thread_stop({
+    ///         let stopped = stopped.clone();
+    ///         move || {
+    ///             stopped.fetch_add(1, Ordering::SeqCst);
+    ///         }
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {});
+    /// drop(rt); // joins the two workers (no blocking thread was started)
+    /// assert_eq!(stopped.load(Ordering::SeqCst), 2);
+    /// ```
     pub fn on_thread_stop<F: Fn() + Send + Sync + 'static>(&mut self, f: F) -> &mut Self {
         self.on_thread_stop = Some(Arc::new(f));
         self
@@ -111,6 +262,19 @@ impl Builder {
     ///
     /// `InvalidInput` when `worker_threads` or `max_blocking_threads` is 0;
     /// otherwise the OS error from creating the reactor or a thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use magpie::runtime::Builder;
+    ///
+    /// let rt = Builder::new().worker_threads(1).build().unwrap();
+    /// assert_eq!(rt.block_on(async { "built" }), "built");
+    ///
+    /// let error = Builder::new().max_blocking_threads(0).build().unwrap_err();
+    /// assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
         let workers = self.worker_threads.unwrap_or_else(num_cpus::get);
         if workers == 0 {

@@ -17,6 +17,16 @@ thread_local! {
 }
 
 /// The error returned by [`Handle::try_current`] when no runtime is current.
+///
+/// # Examples
+///
+/// ```
+/// # use magpie_runtime as magpie;
+/// let error = magpie::runtime::Handle::try_current().unwrap_err();
+/// assert!(error.is_missing_context());
+/// assert!(!error.is_thread_local_destroyed());
+/// println!("{error}");
+/// ```
 #[derive(Debug)]
 pub struct TryCurrentError {
     thread_local_destroyed: bool,
@@ -24,12 +34,31 @@ pub struct TryCurrentError {
 
 impl TryCurrentError {
     /// True when the call was made outside the context of any runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// // The main thread of a program that has no runtime current.
+    /// let error = magpie::runtime::Handle::try_current().unwrap_err();
+    /// assert!(error.is_missing_context());
+    /// ```
     pub fn is_missing_context(&self) -> bool {
         !self.thread_local_destroyed
     }
 
     /// True when the thread-local context was already destroyed (the call
-    /// came from a thread-local destructor).
+    /// came from a thread-local destructor). Exactly one of this and
+    /// [`is_missing_context`](Self::is_missing_context) is true.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// // An ordinary call site: the context is missing, not destroyed.
+    /// let error = magpie::runtime::Handle::try_current().unwrap_err();
+    /// assert!(!error.is_thread_local_destroyed());
+    /// ```
     pub fn is_thread_local_destroyed(&self) -> bool {
         self.thread_local_destroyed
     }
@@ -63,8 +92,9 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> Result<R, TryCurr
     }
 }
 
-/// Makes `handle` current on this thread (runtime, timer and reactor) until
-/// the guard drops; nestable.
+/// Makes a runtime current on this thread (runtime, timer and reactor) until
+/// the guard drops; nestable. Returned by [`Runtime::enter`](super::Runtime::enter)
+/// and [`Handle::enter`], whose docs have examples.
 pub struct EnterGuard {
     prev: Option<Handle>,
     _timer: magpie_timer::context::EnterGuard,

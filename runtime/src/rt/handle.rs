@@ -43,7 +43,8 @@ impl Handle {
     /// # Examples
     ///
     /// ```
-    /// use magpie_runtime::runtime::{Handle, Runtime};
+    /// # use magpie_runtime as magpie;
+    /// use magpie::runtime::{Handle, Runtime};
     /// let rt = Runtime::new().unwrap();
     /// let handle = rt.block_on(async { Handle::current() });
     /// let task = handle.spawn(async { 1 + 1 });
@@ -57,11 +58,40 @@ impl Handle {
     }
 
     /// The handle of the current runtime, or an error outside one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use magpie::runtime::{Handle, Runtime};
+    ///
+    /// let error = Handle::try_current().unwrap_err();
+    /// assert!(error.is_missing_context());
+    ///
+    /// let rt = Runtime::new().unwrap();
+    /// let _guard = rt.enter();
+    /// assert!(Handle::try_current().is_ok());
+    /// ```
     pub fn try_current() -> Result<Handle, TryCurrentError> {
         context::with_current(Handle::clone)
     }
 
-    /// Spawns a future onto this runtime; see [`crate::spawn`].
+    /// Spawns a future onto this runtime; see [`crate::spawn`]. Works from any
+    /// thread, inside the runtime or not.
+    ///
+    /// # Examples
+    ///
+    /// Spawning from a thread that is not part of the runtime:
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let task = std::thread::spawn(move || handle.spawn(async { 3 }))
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), 3);
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -94,6 +124,17 @@ impl Handle {
     }
 
     /// Runs `f` on the blocking pool; see [`crate::task::spawn_blocking`].
+    /// Works from any thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let task = handle.spawn_blocking(|| "x".repeat(3));
+    /// assert_eq!(handle.block_on(task).unwrap(), "xxx");
+    /// ```
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -137,6 +178,23 @@ impl Handle {
 
     /// Makes this runtime the current one on this thread until the guard is
     /// dropped, so `spawn`, `sleep` and socket constructors find it.
+    ///
+    /// # Examples
+    ///
+    /// Giving a plain thread a runtime to spawn onto:
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let task = std::thread::spawn(move || {
+    ///     let _guard = handle.enter();
+    ///     magpie::spawn(async { "spawned from a plain thread" })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), "spawned from a plain thread");
+    /// ```
     pub fn enter(&self) -> EnterGuard {
         let shard = worker::current_index().unwrap_or_else(|| self.inner.driver.shard_for_thread());
         context::enter(self, shard)

@@ -45,9 +45,10 @@ pub(crate) const fn should_box<F>() -> bool {
 /// # Examples
 ///
 /// ```
-/// let rt = magpie_runtime::runtime::Runtime::new().unwrap();
+/// # use magpie_runtime as magpie;
+/// let rt = magpie::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
-///     let task = magpie_runtime::spawn(async { "hello" });
+///     let task = magpie::spawn(async { "hello" });
 ///     assert_eq!(task.await.unwrap(), "hello");
 /// });
 /// ```

@@ -84,9 +84,9 @@ pub(crate) fn finalize(handle: &Handle) {
 /// polling sockets and timers), and a pool for blocking work.
 ///
 /// Dropping it shuts it down: every task still alive is dropped (its
-/// future's destructor has run when `drop` returns), and the worker and
-/// driver threads are joined; closures running on the blocking pool are
-/// waited for up to 10 seconds.
+/// future's destructor has run when `drop` returns), and the worker threads
+/// are joined; closures running on the blocking pool are waited for up to
+/// 10 seconds.
 ///
 /// # Panics
 ///
@@ -97,10 +97,11 @@ pub(crate) fn finalize(handle: &Handle) {
 /// # Examples
 ///
 /// ```
-/// use magpie_runtime::runtime::Runtime;
+/// # use magpie_runtime as magpie;
+/// use magpie::runtime::Runtime;
 /// let rt = Runtime::new().unwrap();
 /// let answer = rt.block_on(async {
-///     magpie_runtime::spawn(async { 6 * 7 }).await.unwrap()
+///     magpie::spawn(async { 6 * 7 }).await.unwrap()
 /// });
 /// assert_eq!(answer, 42);
 /// ```
@@ -117,6 +118,17 @@ impl Runtime {
     /// # Errors
     ///
     /// Fails when the reactor cannot be created or a thread cannot be spawned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// fn main() -> std::io::Result<()> {
+    ///     let rt = magpie::runtime::Runtime::new()?;
+    ///     rt.block_on(async { println!("hello from magpie") });
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn new() -> io::Result<Runtime> {
         super::Builder::new().build()
     }
@@ -141,6 +153,20 @@ impl Runtime {
     ///
     /// Panics when called from a runtime's worker thread or from inside
     /// another `block_on`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let total = rt.block_on(async {
+    ///     // `block_on` makes the runtime current, so `magpie::spawn` finds it.
+    ///     let a = magpie::spawn(async { 20 });
+    ///     let b = magpie::spawn(async { 22 });
+    ///     a.await.unwrap() + b.await.unwrap()
+    /// });
+    /// assert_eq!(total, 42);
+    /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         // Boxed here already: a large future is not copied once more on
         // its way to `Handle::block_on` (see `BOX_FUTURE_THRESHOLD`).
@@ -151,7 +177,17 @@ impl Runtime {
         }
     }
 
-    /// Spawns a task onto this runtime; see [`crate::spawn`].
+    /// Spawns a task onto this runtime; see [`crate::spawn`]. Unlike the free
+    /// function, this works from any thread, inside the runtime or not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let task = rt.spawn(async { "ran on a worker" });
+    /// assert_eq!(rt.block_on(task).unwrap(), "ran on a worker");
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -165,7 +201,16 @@ impl Runtime {
     }
 
     /// Runs `f` on this runtime's blocking pool; see
-    /// [`crate::task::spawn_blocking`].
+    /// [`crate::task::spawn_blocking`]. Works from any thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let task = rt.spawn_blocking(|| (1..=5u64).product::<u64>());
+    /// assert_eq!(rt.block_on(task).unwrap(), 120);
+    /// ```
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -174,12 +219,37 @@ impl Runtime {
         self.handle.spawn_blocking(f)
     }
 
-    /// The runtime's handle.
+    /// The runtime's handle; clone it to spawn onto the runtime from other
+    /// threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let task = std::thread::spawn(move || handle.spawn(async { 9 }))
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), 9);
+    /// ```
     pub fn handle(&self) -> &Handle {
         &self.handle
     }
 
-    /// Makes this runtime current on this thread until the guard drops.
+    /// Makes this runtime current on this thread until the guard drops, so
+    /// that `magpie::spawn`, timers and sockets created here find it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let guard = rt.enter();
+    /// let task = magpie::spawn(async { 5 }); // no `block_on` needed to spawn
+    /// drop(guard);
+    /// assert_eq!(rt.block_on(task).unwrap(), 5);
+    /// ```
     pub fn enter(&self) -> EnterGuard {
         self.handle.enter()
     }
@@ -187,12 +257,44 @@ impl Runtime {
     /// Shuts down, waiting at most `timeout` in all for tasks to be dropped
     /// and threads to exit; whatever is still running after that is left
     /// to finish in the background.
+    ///
+    /// # Examples
+    ///
+    /// A blocking closure cannot be cancelled; dropping the runtime would wait
+    /// 10 seconds for it, this waits 100 ms:
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.spawn_blocking(|| std::thread::sleep(Duration::from_secs(60)));
+    /// let start = Instant::now();
+    /// rt.shutdown_timeout(Duration::from_millis(100));
+    /// assert!(start.elapsed() < Duration::from_secs(10));
+    /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(Some(Instant::now() + timeout), timeout);
     }
 
     /// Shuts down without waiting: tasks are dropped and threads exit in the
     /// background. Unlike dropping, this may be called from async context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use magpie::runtime::Runtime;
+    ///
+    /// let outer = Runtime::new().unwrap();
+    /// outer.block_on(async {
+    ///     let inner = Runtime::new().unwrap();
+    ///     inner.spawn(std::future::pending::<()>());
+    ///     // Dropping `inner` here would panic: this thread drives `outer`'s
+    ///     // `block_on`, and dropping waits for the shutdown to finish.
+    ///     inner.shutdown_background();
+    /// });
+    /// ```
     pub fn shutdown_background(mut self) {
         self.shutdown(Some(Instant::now()), Duration::ZERO);
     }

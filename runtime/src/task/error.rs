@@ -12,6 +12,19 @@ enum Repr {
 
 /// A task failed to produce its output: it was cancelled (aborted, or the
 /// runtime shut down) or its future panicked.
+///
+/// # Examples
+///
+/// ```
+/// # use magpie_runtime as magpie;
+/// let rt = magpie::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let task = magpie::spawn(async { panic!("boom") });
+///     let error = task.await.unwrap_err();
+///     assert!(error.is_panic());
+///     assert!(error.to_string().contains("boom"));
+/// });
+/// ```
 pub struct JoinError {
     repr: Repr,
     id: Id,
@@ -38,11 +51,34 @@ impl JoinError {
     }
 
     /// True when the task was cancelled (aborted, or dropped by runtime shutdown).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// task.abort();
+    /// let error = rt.block_on(task).unwrap_err();
+    /// assert!(error.is_cancelled());
+    /// assert!(!error.is_panic());
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)
     }
 
     /// True when the task's future panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let task = rt.spawn(async { panic!("boom") });
+    /// let error = rt.block_on(task).unwrap_err();
+    /// assert!(error.is_panic());
+    /// assert!(!error.is_cancelled());
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self.repr, Repr::Panic(_))
     }
@@ -52,12 +88,39 @@ impl JoinError {
     /// # Panics
     ///
     /// Panics when the error is not a panic (see [`JoinError::is_panic`]).
+    ///
+    /// # Examples
+    ///
+    /// Inspecting the payload (pass it to `std::panic::resume_unwind` to
+    /// carry the panic on in the awaiting thread instead):
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let task = rt.spawn(async { panic!("boom") });
+    /// let payload = rt.block_on(task).unwrap_err().into_panic();
+    /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+    /// ```
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         self.try_into_panic()
             .expect("`JoinError::into_panic` called on an error that is not a panic")
     }
 
     /// Returns the panic payload, or the error itself when it is not a panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// task.abort();
+    /// let error = rt.block_on(task).unwrap_err();
+    /// match error.try_into_panic() {
+    ///     Ok(payload) => std::panic::resume_unwind(payload),
+    ///     Err(error) => assert!(error.is_cancelled()),
+    /// }
+    /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
             Repr::Panic(payload) => Ok(payload),
@@ -66,6 +129,16 @@ impl JoinError {
     }
 
     /// The id of the task that failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let task = rt.spawn(async { panic!("boom") });
+    /// let id = task.id();
+    /// assert_eq!(rt.block_on(task).unwrap_err().id(), id);
+    /// ```
     pub fn id(&self) -> Id {
         self.id
     }

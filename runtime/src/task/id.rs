@@ -8,7 +8,25 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// An opaque identifier of a task, unique among the tasks of this process.
 ///
-/// Ids are never reused, and can be compared and hashed.
+/// Ids are never reused, and can be compared and hashed. A task's id is
+/// known to its [`JoinHandle::id`](super::JoinHandle::id),
+/// [`AbortHandle::id`](super::AbortHandle::id) and
+/// [`JoinError::id`](super::JoinError::id), and to the task itself through
+/// [`id()`] and [`try_id()`].
+///
+/// # Examples
+///
+/// ```
+/// # use magpie_runtime as magpie;
+/// let rt = magpie::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let task = magpie::spawn(async { magpie::task::id() });
+///     let id = task.id();
+///     assert_eq!(task.await.unwrap(), id);
+///     let other = magpie::spawn(async {});
+///     assert_ne!(other.id(), id);
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, Hash, Eq, PartialEq, Ord, PartialOrd)]
 pub struct Id(NonZeroU64);
 
@@ -73,9 +91,10 @@ impl Drop for IdGuard {
 /// # Examples
 ///
 /// ```
-/// let rt = magpie_runtime::runtime::Runtime::new().unwrap();
+/// # use magpie_runtime as magpie;
+/// let rt = magpie::runtime::Runtime::new().unwrap();
 /// let id = rt.block_on(async {
-///     magpie_runtime::spawn(async { magpie_runtime::task::id() }).await.unwrap()
+///     magpie::spawn(async { magpie::task::id() }).await.unwrap()
 /// });
 /// println!("the task was {id}");
 /// ```
@@ -85,6 +104,20 @@ pub fn id() -> Id {
 
 /// Returns the [`Id`] of the task currently running on this thread, or
 /// `None` outside a task.
+///
+/// # Examples
+///
+/// ```
+/// # use magpie_runtime as magpie;
+/// use magpie::task::try_id;
+///
+/// let rt = magpie::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     assert_eq!(try_id(), None); // `block_on`'s future is not a task
+///     let in_task = magpie::spawn(async { try_id() }).await.unwrap();
+///     assert!(in_task.is_some());
+/// });
+/// ```
 pub fn try_id() -> Option<Id> {
     CURRENT.with(|c| c.get())
 }

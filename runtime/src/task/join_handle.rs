@@ -18,6 +18,27 @@ use std::task::{Context, Poll};
 /// # Panics
 ///
 /// Polling it again after it returned `Ready` panics.
+///
+/// # Examples
+///
+/// A panic in the task comes back as an error, and a dropped handle leaves
+/// its task running:
+///
+/// ```
+/// # use magpie_runtime as magpie;
+/// let rt = magpie::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let ok = magpie::spawn(async { 1 });
+///     assert_eq!(ok.await.unwrap(), 1);
+///
+///     let failed = magpie::spawn(async { panic!("boom") });
+///     assert!(failed.await.unwrap_err().is_panic());
+/// });
+///
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// drop(rt.spawn(async move { tx.send("still ran").unwrap() }));
+/// assert_eq!(rx.recv().unwrap(), "still ran");
+/// ```
 pub struct JoinHandle<T> {
     raw: RawTask,
     _output: PhantomData<T>,
@@ -46,22 +67,76 @@ impl<T> JoinHandle<T> {
     /// Aborts the task: its future is dropped at its next yield point (at
     /// once if it is idle), and awaiting this handle then yields a
     /// cancelled [`JoinError`](super::JoinError). A no-op on a finished task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let task = magpie::spawn(std::future::pending::<()>());
+    ///     task.abort();
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
     pub fn abort(&self) {
         self.raw.remote_abort();
     }
 
     /// True once the task has completed (with output, panic or cancellation).
+    /// Awaiting the handle then returns at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let task = magpie::spawn(async { 2 + 2 });
+    ///     while !task.is_finished() {
+    ///         magpie::task::yield_now().await;
+    ///     }
+    ///     assert_eq!(task.await.unwrap(), 4);
+    /// });
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.raw.header().state.load().is_complete()
     }
 
     /// A handle that can abort the task without owning its output.
+    ///
+    /// # Examples
+    ///
+    /// Aborting from another task while this one awaits the output:
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let task = magpie::spawn(std::future::pending::<()>());
+    ///     let abort = task.abort_handle();
+    ///     magpie::spawn(async move { abort.abort() });
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
     pub fn abort_handle(&self) -> AbortHandle {
         self.raw.header().state.ref_inc();
         AbortHandle { raw: self.raw }
     }
 
     /// The id of the task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let task = magpie::spawn(async { magpie::task::id() });
+    ///     let id = task.id();
+    ///     assert_eq!(task.await.unwrap(), id);
+    /// });
+    /// ```
     pub fn id(&self) -> Id {
         self.raw.id()
     }
@@ -101,23 +176,83 @@ impl<T> fmt::Debug for JoinHandle<T> {
 }
 
 /// Aborts a task without awaiting it. Cloneable; dropping it does nothing
-/// to the task.
+/// to the task. Made by [`JoinHandle::abort_handle`] and by
+/// [`JoinSet`](super::JoinSet)'s `spawn` methods.
+///
+/// # Examples
+///
+/// A worker task that a supervisor stops later:
+///
+/// ```
+/// # use magpie_runtime as magpie;
+/// let rt = magpie::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let worker = magpie::spawn(std::future::pending::<()>());
+///     let stop = worker.abort_handle();
+///     let supervisor = magpie::spawn(async move {
+///         stop.abort();
+///         stop.id()
+///     });
+///     let stopped_id = supervisor.await.unwrap();
+///     assert_eq!(stopped_id, worker.id());
+///     assert!(worker.await.unwrap_err().is_cancelled());
+/// });
+/// ```
 pub struct AbortHandle {
     raw: RawTask,
 }
 
 impl AbortHandle {
     /// Aborts the task, like [`JoinHandle::abort`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let task = magpie::spawn(std::future::pending::<()>());
+    ///     let abort = task.abort_handle();
+    ///     abort.abort();
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
     pub fn abort(&self) {
         self.raw.remote_abort();
     }
 
     /// True once the task has completed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let task = magpie::spawn(std::future::pending::<()>());
+    ///     let abort = task.abort_handle();
+    ///     assert!(!abort.is_finished()); // `pending` never completes on its own
+    ///     abort.abort();
+    ///     let _ = task.await;
+    ///     assert!(abort.is_finished());
+    /// });
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.raw.header().state.load().is_complete()
     }
 
     /// The id of the task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let task = magpie::spawn(async {});
+    ///     assert_eq!(task.abort_handle().id(), task.id());
+    /// });
+    /// ```
     pub fn id(&self) -> Id {
         self.raw.id()
     }

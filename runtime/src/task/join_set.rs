@@ -22,8 +22,9 @@ use std::task::{Context, Poll, Wake, Waker};
 /// # Examples
 ///
 /// ```
-/// use magpie_runtime::task::JoinSet;
-/// let rt = magpie_runtime::runtime::Runtime::new().unwrap();
+/// # use magpie_runtime as magpie;
+/// use magpie::task::JoinSet;
+/// let rt = magpie::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let mut set = JoinSet::new();
 ///     for i in 0..10u32 {
@@ -80,6 +81,17 @@ impl Wake for MemberWaker {
 
 impl<T> JoinSet<T> {
     /// An empty set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use magpie::task::JoinSet;
+    ///
+    /// // Creating a set needs no runtime; spawning into it does.
+    /// let set: JoinSet<u32> = JoinSet::new();
+    /// assert!(set.is_empty());
+    /// ```
     pub fn new() -> JoinSet<T> {
         JoinSet {
             entries: Slab::new(),
@@ -91,16 +103,63 @@ impl<T> JoinSet<T> {
     }
 
     /// The number of tasks in the set (completed ones not yet joined included).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = magpie::task::JoinSet::new();
+    ///     set.spawn(async { 1 });
+    ///     set.spawn(async { 2 });
+    ///     assert_eq!(set.len(), 2);
+    ///     set.join_next().await;
+    ///     assert_eq!(set.len(), 1);
+    /// });
+    /// ```
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// True when the set holds no task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = magpie::task::JoinSet::new();
+    ///     set.spawn(async { "done" });
+    ///     assert!(!set.is_empty());
+    ///     assert_eq!(set.join_next().await.unwrap().unwrap(), "done");
+    ///     assert!(set.is_empty());
+    /// });
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
     /// Aborts every task in the set; they stay in it until joined.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = magpie::task::JoinSet::new();
+    ///     for _ in 0..3 {
+    ///         set.spawn(std::future::pending::<()>());
+    ///     }
+    ///     set.abort_all();
+    ///     assert_eq!(set.len(), 3);
+    ///     while let Some(result) = set.join_next().await {
+    ///         assert!(result.unwrap_err().is_cancelled());
+    ///     }
+    /// });
+    /// ```
     pub fn abort_all(&mut self) {
         for (_, entry) in self.entries.iter() {
             entry.handle.abort();
@@ -108,24 +167,89 @@ impl<T> JoinSet<T> {
     }
 
     /// Removes every task without aborting it (they keep running detached).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let mut set = magpie::task::JoinSet::new();
+    /// set.spawn_on(async move { tx.send("ran anyway").unwrap() }, rt.handle());
+    /// set.detach_all();
+    /// assert!(set.is_empty());
+    /// drop(set); // would abort the task had it not been detached
+    /// assert_eq!(rx.recv().unwrap(), "ran anyway");
+    /// ```
     pub fn detach_all(&mut self) {
         self.entries.clear();
         self.ready.slots.lock().clear();
     }
 
     /// Waits for the next task to complete and returns its result, or
-    /// `None` when the set is empty.
+    /// `None` when the set is empty. Results come in the order the tasks
+    /// complete, not the order they were spawned in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = magpie::task::JoinSet::new();
+    ///     set.spawn(async { "fast" });
+    ///     set.spawn(std::future::pending::<&str>()); // never completes
+    ///     assert_eq!(set.join_next().await.unwrap().unwrap(), "fast");
+    ///     set.abort_all();
+    ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+    ///     assert!(set.join_next().await.is_none());
+    /// });
+    /// ```
     pub async fn join_next(&mut self) -> Option<Output<T>> {
         poll_fn(|cx| self.poll_join_next(cx)).await
     }
 
-    /// Aborts every task and waits for all of them to finish.
+    /// Aborts every task and waits for all of them to finish (each
+    /// future is dropped when this returns); their results are discarded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = magpie::task::JoinSet::new();
+    ///     for _ in 0..3 {
+    ///         set.spawn(std::future::pending::<()>());
+    ///     }
+    ///     set.shutdown().await;
+    ///     assert!(set.is_empty());
+    /// });
+    /// ```
     pub async fn shutdown(&mut self) {
         self.abort_all();
         while self.join_next().await.is_some() {}
     }
 
     /// Polls for the next completed task; see [`JoinSet::join_next`].
+    /// Returns `Pending` (and wakes `cx` later) while no task has completed,
+    /// for use in a hand-written `Future` or `Stream`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use std::future::poll_fn;
+    ///
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = magpie::task::JoinSet::new();
+    ///     set.spawn(async { 7 });
+    ///     let next = poll_fn(|cx| set.poll_join_next(cx)).await;
+    ///     assert_eq!(next.unwrap().unwrap(), 7);
+    ///     assert!(poll_fn(|cx| set.poll_join_next(cx)).await.is_none());
+    /// });
+    /// ```
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Output<T>>> {
         if self.entries.is_empty() {
             return Poll::Ready(None);
@@ -161,6 +285,25 @@ impl<T: Send + 'static> JoinSet<T> {
     /// # Panics
     ///
     /// Panics when called outside the context of a magpie runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = magpie::task::JoinSet::new();
+    ///     let stuck = set.spawn(std::future::pending::<u8>());
+    ///     set.spawn(async { 1u8 });
+    ///     stuck.abort(); // the returned handle aborts just that member
+    ///     let mut outcomes = Vec::new();
+    ///     while let Some(result) = set.join_next().await {
+    ///         outcomes.push(result.is_ok());
+    ///     }
+    ///     outcomes.sort();
+    ///     assert_eq!(outcomes, [false, true]);
+    /// });
+    /// ```
     pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
@@ -175,6 +318,26 @@ impl<T: Send + 'static> JoinSet<T> {
     }
 
     /// Spawns `future` onto the runtime of `handle` as a member of the set.
+    /// Works from any thread, inside a runtime or not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// let mut set = magpie::task::JoinSet::new();
+    /// for i in 1..=3u32 {
+    ///     set.spawn_on(async move { i * 10 }, rt.handle());
+    /// }
+    /// let total = rt.block_on(async {
+    ///     let mut total = 0;
+    ///     while let Some(result) = set.join_next().await {
+    ///         total += result.unwrap();
+    ///     }
+    ///     total
+    /// });
+    /// assert_eq!(total, 60);
+    /// ```
     pub fn spawn_on<F>(&mut self, future: F, handle: &crate::runtime::Handle) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
@@ -191,6 +354,25 @@ impl<T: Send + 'static> JoinSet<T> {
     /// # Panics
     ///
     /// Panics when called outside the context of a magpie runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = magpie::task::JoinSet::new();
+    ///     for n in [10u64, 20] {
+    ///         set.spawn_blocking(move || (1..=n).sum::<u64>());
+    ///     }
+    ///     let mut sums = Vec::new();
+    ///     while let Some(result) = set.join_next().await {
+    ///         sums.push(result.unwrap());
+    ///     }
+    ///     sums.sort();
+    ///     assert_eq!(sums, [55, 210]);
+    /// });
+    /// ```
     pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
     where
         F: FnOnce() -> T + Send + 'static,

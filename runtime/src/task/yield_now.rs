@@ -9,11 +9,23 @@ use std::task::{Context, Poll};
 ///
 /// # Examples
 ///
+/// A long computation that lets the other tasks of its worker run now and
+/// then:
+///
 /// ```
-/// let rt = magpie_runtime::runtime::Runtime::new().unwrap();
-/// rt.block_on(async {
-///     magpie_runtime::task::yield_now().await;
-/// });
+/// # use magpie_runtime as magpie;
+/// let rt = magpie::runtime::Runtime::new().unwrap();
+/// let sum = rt.block_on(rt.spawn(async {
+///     let mut sum = 0u64;
+///     for i in 0..10_000u64 {
+///         sum += i;
+///         if i % 1_000 == 0 {
+///             magpie::task::yield_now().await;
+///         }
+///     }
+///     sum
+/// }));
+/// assert_eq!(sum.unwrap(), 49_995_000);
 /// ```
 pub async fn yield_now() {
     YieldNow { yielded: false }.await
