@@ -1,8 +1,25 @@
 //! Tasks: spawned futures, their handles, and the public `magpie::task` API.
 //!
-//! The internals (`state`, `raw`, `harness`, `waker`, `list`) implement one
-//! allocation per task with one atomic state word; the scheduler sees a task
-//! only as a `Notified` to run, through the `Schedule` trait.
+//! [`spawn`] runs a future as a task on the runtime's workers and
+//! [`spawn_blocking`] runs a closure on the blocking pool; both return a
+//! [`JoinHandle`] that yields the output, or a [`JoinError`] when the task
+//! panicked or was aborted. A [`JoinSet`] collects the results of many tasks
+//! as they complete; [`yield_now`] lets the other tasks of a worker run.
+//!
+//! ```
+//! # use magpie_runtime as magpie;
+//! let rt = magpie::runtime::Runtime::new().unwrap();
+//! rt.block_on(async {
+//!     let computed = magpie::task::spawn(async { 6 * 7 });
+//!     let read = magpie::task::spawn_blocking(|| "from a blocking thread".len());
+//!     assert_eq!(computed.await.unwrap(), 42);
+//!     assert_eq!(read.await.unwrap(), 22);
+//! });
+//! ```
+
+// The internals (`state`, `raw`, `harness`, `waker`, `list`) implement one
+// allocation per task with one atomic state word; the scheduler sees a task
+// only as a `Notified` to run, through the `Schedule` trait.
 
 mod error;
 mod harness;
