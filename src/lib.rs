@@ -2,8 +2,8 @@
 //!
 //! A multi-threaded, work-stealing async runtime. One worker thread per
 //! core runs spawned tasks from its own queue and steals from the others
-//! when idle; a driver thread wakes tasks whose sockets are ready or whose
-//! timers are due.
+//! when idle; an idle worker also polls the sockets (mio) and the timer
+//! wheel, and the tasks they wake run right there.
 //!
 //! The names follow tokio's, so most programs switch by renaming the crate:
 //!
