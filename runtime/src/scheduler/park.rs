@@ -48,7 +48,7 @@ impl Parker {
         match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
             Ok(_) => {}
             Err(NOTIFIED) => {
-                self.state.store(EMPTY, SeqCst);
+                self.consume_token();
                 return;
             }
             Err(actual) => unreachable!("parker state {actual} while parking"),
@@ -76,7 +76,7 @@ impl Parker {
         {
             Ok(_) => {}
             Err(NOTIFIED) => {
-                self.state.store(EMPTY, SeqCst);
+                self.consume_token();
                 return;
             }
             Err(actual) => unreachable!("parker state {actual} while parking"),
@@ -84,6 +84,15 @@ impl Parker {
         block();
         // Consume an unpark that arrived during (or right after) the poll.
         self.state.swap(EMPTY, SeqCst);
+    }
+
+    /// Clears a token a CAS just saw. A swap, not a store: another unpark
+    /// may have come since that read, and only a read-modify-write (which
+    /// reads the latest value) synchronizes with it, so that what every
+    /// unparker wrote before unparking is visible once the park returns.
+    fn consume_token(&self) {
+        let prev = self.state.swap(EMPTY, SeqCst);
+        debug_assert_eq!(prev, NOTIFIED, "parker state changed under the park");
     }
 
     /// Wakes a thread parked on the condvar, or makes its next `park` return
