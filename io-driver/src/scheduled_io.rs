@@ -44,7 +44,6 @@ pub(crate) struct ReadyEvent {
     pub(crate) is_shutdown: bool,
 }
 
-
 /// The reactor's record of one registered socket.
 pub(crate) struct ScheduledIo {
     /// Packed state: readiness flags (bits 0..5, see [`Ready`]), [`SHUTDOWN`] (bit 5) and
