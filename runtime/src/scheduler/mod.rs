@@ -16,6 +16,9 @@ mod idle;
 pub(crate) mod park;
 pub(crate) mod worker;
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+
 use crate::rt::Handle;
 use crate::task::{list::OwnedTasks, Notified, RawTask, Schedule};
 use crossbeam_deque::{Injector, Stealer};
