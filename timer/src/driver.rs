@@ -135,7 +135,16 @@ pub(crate) enum MoveEarlier {
 pub(crate) struct Shard {
     shared: Arc<Shared>,
     state: CachePadded<Mutex<ShardState>>,
+    /// Bumped, under the lock and before any waker runs, whenever timers of this shard fire
+    /// (`process`) or are drained (`shutdown`). Written by the driver; read by pollers: a timer
+    /// polled again by the same waker, with the generation unchanged since it last looked
+    /// under the lock, cannot have fired, so its poll needs no lock (see `TimerEntry`).
+    fired: AtomicU64,
 }
+
+/// What a poller learns under the lock: the shard's fire generation at that moment.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Generation(u64);
 
 impl Shard {
     pub(crate) fn shared(&self) -> &Shared {
@@ -146,9 +155,26 @@ impl Shard {
         self.state.lock()
     }
 
-    /// Inserts a timer due at `tick` that wakes `waker`: `Ok(Some(key))` when armed, `Ok(None)`
-    /// when the driver has already passed `tick` (the timer is due: nothing was stored).
-    pub(crate) fn arm(&self, tick: u64, waker: &Waker) -> Result<Option<EntryKey>, ShutDown> {
+    /// The current fire generation. Acquire pairs with the Release bump in `process` and
+    /// `shutdown`: a poll that follows the wake of a fired timer sees the new generation.
+    pub(crate) fn generation(&self) -> Generation {
+        Generation(self.fired.load(Ordering::Acquire))
+    }
+
+    /// Bumps the generation; called under the lock, before the fired wakers run.
+    fn bump_generation(&self) {
+        // Release: publishes the removal from the wheel to lock-free pollers.
+        self.fired.fetch_add(1, Ordering::Release);
+    }
+
+    /// Inserts a timer due at `tick` that wakes `waker`: `Ok(Some(key))` when armed (with the
+    /// generation seen under the lock), `Ok(None)` when the driver has already passed `tick`
+    /// (the timer is due: nothing was stored).
+    pub(crate) fn arm(
+        &self,
+        tick: u64,
+        waker: &Waker,
+    ) -> Result<Option<(EntryKey, Generation)>, ShutDown> {
         // Cloning runs the waker's code: do it before taking the lock.
         let waker = waker.clone();
         let mut state = self.lock();
@@ -156,28 +182,33 @@ impl Shard {
             return Err(ShutDown);
         }
         let inserted = state.wheel.insert(tick, waker);
+        let generation = self.generation();
         drop(state);
         match inserted {
             Ok(key) => {
                 self.shared.note_armed(tick);
-                Ok(Some(key))
+                Ok(Some((key, generation)))
             }
             // The rejected waker is dropped here, outside the lock.
             Err(_waker) => Ok(None),
         }
     }
 
-    /// If timer `key` is still armed, makes it wake `waker` and returns `Ok(true)`; `Ok(false)`
-    /// once it has fired.
-    pub(crate) fn refresh_waker(&self, key: EntryKey, waker: &Waker) -> Result<bool, ShutDown> {
+    /// If timer `key` is still armed, makes it wake `waker` and returns `Ok(Some(generation))`
+    /// (seen under the lock); `Ok(None)` once it has fired.
+    pub(crate) fn refresh_waker(
+        &self,
+        key: EntryKey,
+        waker: &Waker,
+    ) -> Result<Option<Generation>, ShutDown> {
         let mut state = self.lock();
         if state.is_shutdown {
             return Err(ShutDown);
         }
         match state.wheel.payload_mut(key) {
-            None => return Ok(false),
+            None => return Ok(None),
             // The common case: the same task polls again.
-            Some(stored) if stored.will_wake(waker) => return Ok(true),
+            Some(stored) if stored.will_wake(waker) => return Ok(Some(self.generation())),
             Some(_) => {}
         }
         // A different waker: clone it unlocked (cloning runs the waker's code), then swap.
@@ -189,13 +220,14 @@ impl Shard {
         }
         let Some(stored) = state.wheel.payload_mut(key) else {
             // It fired meanwhile; the clone is dropped unlocked on return.
-            return Ok(false);
+            return Ok(None);
         };
         let replaced = std::mem::replace(stored, clone);
+        let generation = self.generation();
         drop(state);
         // Dropping a waker may run arbitrary code (even drop another timer of this shard).
         drop(replaced);
-        Ok(true)
+        Ok(Some(generation))
     }
 
     /// True while timer `key` is armed (has neither fired nor been cancelled).
@@ -278,6 +310,7 @@ impl TimerHandle {
                         wheel: TimerWheel::new(),
                         is_shutdown: false,
                     })),
+                    fired: AtomicU64::new(0),
                 })
             })
             .collect();
@@ -341,6 +374,9 @@ impl TimerHandle {
                         batch[collected] = Some(waker);
                         collected += 1;
                     }
+                    if collected > 0 {
+                        shard.bump_generation();
+                    }
                 }
                 for waker in batch[..collected].iter_mut().filter_map(Option::take) {
                     waker.wake();
@@ -364,6 +400,7 @@ impl TimerHandle {
             let wakers = {
                 let mut state = shard.lock();
                 state.is_shutdown = true;
+                shard.bump_generation();
                 state.wheel.drain()
             };
             for waker in wakers {

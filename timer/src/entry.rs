@@ -15,12 +15,12 @@
 //! first poll; one at the first poll for the instant-based `sleep_until` / `timeout_at` /
 //! `interval_at` and after a reset, so that a deadline already passed completes at once.
 
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::clock::instant_after;
 use crate::context;
-use crate::driver::{MoveEarlier, Shard, ShutDown, SHUT_DOWN_MESSAGE};
+use crate::driver::{Generation, MoveEarlier, Shard, ShutDown, SHUT_DOWN_MESSAGE};
 use crate::wheel::EntryKey;
 
 #[derive(Clone, Copy, Debug)]
@@ -34,10 +34,33 @@ enum State {
     /// the tick is earlier than its target, fires it on its next turn.
     Idle { deadline_ahead: bool },
     /// In the shard's wheel under `key`, due at `tick`. `tick` is at most the deadline's tick;
-    /// it is earlier after a reset to a later deadline.
-    Armed { key: EntryKey, tick: u64 },
+    /// it is earlier after a reset to a later deadline. `seen` is the shard's fire generation
+    /// and `waker` the identity of the waker stored in the wheel, both as of the last look
+    /// under the lock: while both still match, a poll knows without locking that the timer
+    /// has not fired and will wake the right task.
+    Armed {
+        key: EntryKey,
+        tick: u64,
+        seen: Generation,
+        waker: WakerId,
+    },
     /// The deadline has been reached; polls return `Ready` until the next reset.
     Elapsed,
+}
+
+/// The identity `Waker::will_wake` compares (data and vtable pointers), kept as integers so
+/// the entry stays `Send + Sync`. Stable while the wheel holds a clone of that waker, which
+/// keeps whatever it points to alive.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct WakerId(usize, usize);
+
+impl WakerId {
+    fn of(waker: &Waker) -> WakerId {
+        WakerId(
+            waker.data() as usize,
+            waker.vtable() as *const std::task::RawWakerVTable as usize,
+        )
+    }
 }
 
 /// A deadline that can be polled, reset and dropped from any thread.
@@ -109,7 +132,7 @@ impl TimerEntry {
         match self.state {
             State::Elapsed => true,
             State::Idle { .. } => Instant::now() >= self.deadline,
-            State::Armed { key, tick } => {
+            State::Armed { key, tick, .. } => {
                 !self.shard.is_armed(key)
                     && (tick >= self.deadline_tick() || Instant::now() >= self.deadline)
             }
@@ -128,16 +151,37 @@ impl TimerEntry {
         match self.state {
             State::Elapsed => Poll::Ready(()),
             State::Idle { deadline_ahead } => self.arm(cx, deadline_ahead),
-            State::Armed { key, tick } => match self.shard.refresh_waker(key, cx.waker()) {
-                Ok(true) => Poll::Pending,
-                Ok(false) if tick >= self.deadline_tick() => {
-                    self.state = State::Elapsed;
-                    Poll::Ready(())
+            State::Armed {
+                key,
+                tick,
+                seen,
+                waker,
+            } => {
+                // Lock-free fast path: nothing of this shard fired since we last looked and
+                // the same task polls, so the armed entry still stands and wakes it.
+                let current = WakerId::of(cx.waker());
+                if current == waker && self.shard.generation() == seen {
+                    return Poll::Pending;
                 }
-                // It fired for an earlier deadline than the current one (reset to later).
-                Ok(false) => self.arm(cx, false),
-                Err(ShutDown) => shut_down(),
-            },
+                match self.shard.refresh_waker(key, cx.waker()) {
+                    Ok(Some(seen)) => {
+                        self.state = State::Armed {
+                            key,
+                            tick,
+                            seen,
+                            waker: current,
+                        };
+                        Poll::Pending
+                    }
+                    Ok(None) if tick >= self.deadline_tick() => {
+                        self.state = State::Elapsed;
+                        Poll::Ready(())
+                    }
+                    // It fired for an earlier deadline than the current one (reset to later).
+                    Ok(None) => self.arm(cx, false),
+                    Err(ShutDown) => shut_down(),
+                }
+            }
         }
     }
 
@@ -151,8 +195,13 @@ impl TimerEntry {
         }
         let tick = self.deadline_tick();
         match self.shard.arm(tick, cx.waker()) {
-            Ok(Some(key)) => {
-                self.state = State::Armed { key, tick };
+            Ok(Some((key, seen))) => {
+                self.state = State::Armed {
+                    key,
+                    tick,
+                    seen,
+                    waker: WakerId::of(cx.waker()),
+                };
                 Poll::Pending
             }
             // The driver has already been past `tick`, so the deadline has passed.
@@ -168,7 +217,13 @@ impl TimerEntry {
     /// re-placed in its wheel now (waking its waiter if the new deadline has already passed).
     pub(crate) fn reset(&mut self, deadline: Instant) {
         let previous = std::mem::replace(&mut self.deadline, deadline);
-        let State::Armed { key, tick } = self.state else {
+        let State::Armed {
+            key,
+            tick,
+            seen,
+            waker,
+        } = self.state
+        else {
             self.state = State::Idle {
                 deadline_ahead: false,
             };
@@ -185,10 +240,13 @@ impl TimerEntry {
             return;
         }
         match self.shard.move_earlier(key, new_tick) {
+            // Same waker, and a fire since `seen` still sends the next poll to the lock.
             MoveEarlier::Moved(key) => {
                 self.state = State::Armed {
                     key,
                     tick: new_tick,
+                    seen,
+                    waker,
                 }
             }
             MoveEarlier::Reached(waker) => {
