@@ -5,32 +5,20 @@
 //! Both sides are generated from one body by `workloads!`, so they cannot
 //! drift apart: only the runtime paths differ.
 
+#[macro_use]
+mod common;
+
+use common::{magpie_rt, tokio_rt};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::{mpsc, Arc};
 
-const WORKERS: usize = 2;
 const NUM_SPAWN: usize = 10_000;
 const NUM_YIELD_TASKS: usize = 200;
 const NUM_YIELDS: usize = 1_000;
 const NUM_PINGS: usize = 1_000;
 const CHAIN: usize = 1_000;
 const BUSY_TASKS: usize = 4;
-
-fn magpie_rt() -> magpie::runtime::Runtime {
-    magpie::runtime::Builder::new()
-        .worker_threads(WORKERS)
-        .build()
-        .unwrap()
-}
-
-fn tokio_rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(WORKERS)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// Defines a module of workload functions for one runtime. `$spawn` and
 /// `$yield_now` are that runtime's free functions; `$rt` its runtime type.
@@ -154,20 +142,6 @@ workloads!(
     tokio::spawn,
     tokio::task::yield_now
 );
-
-/// One group per workload, with a `magpie` and a `tokio` function.
-macro_rules! pair {
-    ($c:expr, $group:literal, $work:ident) => {{
-        let mut group = $c.benchmark_group($group);
-        let rt = magpie_rt();
-        group.bench_function("magpie", |b| b.iter(|| on_magpie::$work(&rt)));
-        drop(rt);
-        let rt = tokio_rt();
-        group.bench_function("tokio", |b| b.iter(|| on_tokio::$work(&rt)));
-        drop(rt);
-        group.finish();
-    }};
-}
 
 fn scheduler(c: &mut Criterion) {
     pair!(c, "spawn_many_local", spawn_many_local);

@@ -11,13 +11,15 @@
 //! - `sleep_reset`: one task pushes a pending sleep's deadline back again
 //!   and again, as an idle timeout does on every read.
 
+#[macro_use]
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-const WORKERS: usize = 2;
 const NUM_TIMEOUTS: usize = 20_000;
 const NUM_SLEEPS: usize = 20_000;
 /// Sleeps last 1 to `SLEEP_SPREAD_MS` ms, evenly spread.
@@ -25,21 +27,6 @@ const SLEEP_SPREAD_MS: u64 = 16;
 const NUM_RESETS: usize = 100_000;
 /// Far enough that no timer of these workloads fires unless meant to.
 const FAR: Duration = Duration::from_secs(10);
-
-fn magpie_rt() -> magpie::runtime::Runtime {
-    magpie::runtime::Builder::new()
-        .worker_threads(WORKERS)
-        .build()
-        .unwrap()
-}
-
-fn tokio_rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(WORKERS)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// Defines a module of workload functions for one runtime: `$rt` is its
 /// runtime type, the rest its free functions and its `Instant` type.
@@ -136,20 +123,6 @@ workloads!(
     tokio::time::timeout,
     tokio::time::Instant
 );
-
-/// One group per workload, with a `magpie` and a `tokio` function.
-macro_rules! pair {
-    ($c:expr, $group:literal, $work:ident) => {{
-        let mut group = $c.benchmark_group($group);
-        let rt = magpie_rt();
-        group.bench_function("magpie", |b| b.iter(|| on_magpie::$work(&rt)));
-        drop(rt);
-        let rt = tokio_rt();
-        group.bench_function("tokio", |b| b.iter(|| on_tokio::$work(&rt)));
-        drop(rt);
-        group.finish();
-    }};
-}
 
 fn timers(c: &mut Criterion) {
     pair!(c, "timeout_cancel", timeout_cancel);
