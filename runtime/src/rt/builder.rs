@@ -291,7 +291,7 @@ impl Builder {
             magpie_timer::TimerHandle::new(workers + 1, Arc::new(move || unpark_reactor.unpark()));
 
         let driver = Driver::new(reactor, timer, workers);
-        let locals: Vec<LocalQueue<worker::QueuedTask>> =
+        let locals: Vec<LocalQueue<crate::scheduler::Task>> =
             (0..workers).map(|_| LocalQueue::new_fifo()).collect();
         let remotes = locals
             .iter()

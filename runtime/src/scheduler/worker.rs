@@ -11,8 +11,6 @@
 
 use super::{Shared, Task};
 
-/// The type of the entries of a local queue.
-pub(crate) type QueuedTask = Task;
 use crate::rt::Handle;
 use crossbeam_deque::{Steal, Worker as LocalQueue};
 use std::cell::{Cell, RefCell};
