@@ -241,6 +241,9 @@ async fn hyper_client_gets_two_responses_over_one_kept_alive_connection() {
         }
         assert_eq!(server.connections(), 1, "the client reconnected");
 
+        // hyper's connection task must first see the previous body finish; sending
+        // before `ready` fails with "connection was not ready" when it has not yet.
+        client.ready().await.expect("connection ready");
         let response = client.send_request(get("/nowhere")).await.expect("request");
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
     })
@@ -420,8 +423,10 @@ async fn header_read_timeout_fires_on_magpie_timer() {
         })
         .await;
 
-        let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+        // hyper may start the header timer as soon as it accepts the connection, which
+        // can be before `connect` returns here on a loaded machine: start the clock first.
         let start = Instant::now();
+        let mut stream = TcpStream::connect(server.addr).await.expect("connect");
         stream
             .write_all(b"GET /hello HTTP/1.1\r\nhost: lo")
             .await
