@@ -44,25 +44,28 @@ impl Reactor {
 
     /// Blocks in `mio::Poll::poll` for at most `timeout` (`None`: until an event or an
     /// [`ReactorHandle::unpark`]), records the readiness it reports and wakes the
-    /// waiting tasks. Returns after one poll. A poll interrupted by a signal (`EINTR`)
-    /// returns `Ok(())` with nothing dispatched.
+    /// waiting tasks. Returns after one poll, with how many tasks it woke: 0 when the
+    /// timeout passed, when only an unpark or events nobody waited for came, or when a
+    /// signal interrupted the poll (`EINTR`, nothing dispatched then). A runtime can
+    /// tell from it whether polling found work.
     ///
     /// Every waker is woken on this thread after the batch is collected, so a runtime
     /// that defers its worker unparks while `turn` runs pays one unpark per turn.
-    pub fn turn(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+    pub fn turn(&mut self, timeout: Option<Duration>) -> io::Result<usize> {
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => return Ok(()),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => return Ok(0),
             Err(error) => return Err(error),
         }
         if self.events.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         if self.handle.dispatch(&self.events, &mut self.wake_batch) {
             self.handle.consume_unpark();
         }
+        let woken = self.wake_batch.len();
         self.wake_batch.drain(..).for_each(Waker::wake);
-        Ok(())
+        Ok(woken)
     }
 }
 

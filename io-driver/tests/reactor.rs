@@ -140,7 +140,7 @@ fn unpark_interrupts_a_blocking_turn_every_time() {
     let (turned_tx, turned_rx) = mpsc::channel();
     let driver = std::thread::spawn(move || {
         for _ in 0..5 {
-            reactor.turn(None).unwrap();
+            assert_eq!(reactor.turn(None).unwrap(), 0, "an unpark wakes no task");
             turned_tx.send(()).unwrap();
         }
     });
@@ -158,9 +158,47 @@ fn unpark_interrupts_a_blocking_turn_every_time() {
 fn turn_with_a_timeout_returns_without_events() {
     let mut reactor = Reactor::new().unwrap();
     let started = Instant::now();
-    reactor.turn(Some(Duration::from_millis(10))).unwrap();
+    assert_eq!(reactor.turn(Some(Duration::from_millis(10))).unwrap(), 0);
     assert!(started.elapsed() >= Duration::from_millis(9));
-    reactor.turn(Some(Duration::ZERO)).unwrap();
+    assert_eq!(reactor.turn(Some(Duration::ZERO)).unwrap(), 0);
+}
+
+/// `turn` reports how many tasks it woke: one for a datagram a pending `recv` waits for,
+/// none for an event nobody waits on.
+#[test]
+fn turn_counts_the_tasks_it_wakes() {
+    let mut reactor = Reactor::new().unwrap();
+    let _guard = context::enter(&reactor.handle());
+    let receiver = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = receiver.local_addr().unwrap();
+    receiver.set_nonblocking(true).unwrap();
+    let receiver = UdpSocket::from_std(receiver).unwrap();
+    // The registration's first event (writable) wakes nobody yet.
+    reactor.turn(Some(Duration::from_millis(10))).unwrap();
+
+    let waker = CountingWaker::new();
+    let task_waker = Waker::from(waker.clone());
+    let mut buf = [0u8; 16];
+    let mut recv = pin!(receiver.recv(&mut buf));
+    assert!(recv
+        .as_mut()
+        .poll(&mut Context::from_waker(&task_waker))
+        .is_pending());
+
+    let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sender.send_to(b"ping", addr).unwrap();
+    let started = Instant::now();
+    let mut woken = 0;
+    while woken == 0 && started.elapsed() < Duration::from_secs(5) {
+        woken = reactor.turn(Some(Duration::from_millis(100))).unwrap();
+    }
+    assert_eq!(woken, 1);
+    assert_eq!(waker.count(), 1);
+
+    // The datagram is still unread: more data makes an event, but no task waits.
+    sender.send_to(b"pong", addr).unwrap();
+    std::thread::sleep(Duration::from_millis(10));
+    assert_eq!(reactor.turn(Some(Duration::from_millis(10))).unwrap(), 0);
 }
 
 #[test]
