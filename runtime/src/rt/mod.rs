@@ -1,11 +1,12 @@
 //! The runtime itself: `Builder`, `Runtime`, `Handle`, the thread-local
-//! context, `block_on`, the driver thread, and the free `spawn` function.
+//! context, `block_on`, the driver the workers poll, and the free `spawn` function.
 
 mod block_on;
 pub(crate) mod builder;
 pub(crate) mod context;
 mod driver;
 mod handle;
+mod idle_spin;
 mod runtime;
 
 pub use builder::Builder;

@@ -13,7 +13,7 @@
 //! woken thread must see has to be ordered by the protocol itself.
 
 use super::idle::Idle;
-use super::park::Parker;
+use super::park::{DriverSleep, Parker, Spin};
 use loom::sync::atomic::{AtomicBool, AtomicUsize};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
@@ -146,6 +146,41 @@ impl FakeDriver {
         *self.woken.lock().unwrap() = true;
         self.cvar.notify_one();
     }
+
+    /// The driver as `park_driver` sees it, spinning at most `spins` times
+    /// (a non-blocking look that consumes a pending wake, like a zero-timeout
+    /// poll seeing the wake-up event) before it blocks.
+    fn sleep(&self, spins: usize) -> FakeSleep<'_> {
+        FakeSleep {
+            driver: self,
+            spins,
+        }
+    }
+}
+
+struct FakeSleep<'a> {
+    driver: &'a FakeDriver,
+    spins: usize,
+}
+
+impl DriverSleep for FakeSleep<'_> {
+    fn spin(&mut self) -> Spin {
+        if self.spins == 0 {
+            return Spin::Block;
+        }
+        self.spins -= 1;
+        let mut woken = self.driver.woken.lock().unwrap();
+        if *woken {
+            *woken = false;
+            Spin::Woke
+        } else {
+            Spin::Again
+        }
+    }
+
+    fn block(&mut self) {
+        self.driver.block();
+    }
 }
 
 /// A worker sleeping in the IO driver (`park_driver`) while another thread
@@ -164,7 +199,30 @@ fn loom_park_driver_unpark() {
             p.unpark_or(|| d.wake());
         });
         while !flag.load(Relaxed) {
-            parker.park_driver(|| driver.block());
+            parker.park_driver(&mut driver.sleep(0));
+        }
+        unparker.join().unwrap();
+    });
+}
+
+/// As `loom_park_driver_unpark`, but the parker spins twice on the driver
+/// before blocking: the unpark lands before the spin, between two spins
+/// (only the token is set), between the last spin and the block (the
+/// driver must be woken), or during the block.
+#[test]
+fn loom_park_driver_spin_then_block() {
+    check("park_driver_spin_then_block", None, || {
+        let parker = Arc::new(Parker::new());
+        let driver = Arc::new(FakeDriver::new());
+        let flag = Arc::new(AtomicBool::new(false));
+
+        let (p, d, f) = (parker.clone(), driver.clone(), flag.clone());
+        let unparker = thread::spawn(move || {
+            f.store(true, Relaxed);
+            p.unpark_or(|| d.wake());
+        });
+        while !flag.load(Relaxed) {
+            parker.park_driver(&mut driver.sleep(2));
         }
         unparker.join().unwrap();
     });
@@ -191,7 +249,7 @@ fn loom_park_condvar_then_driver() {
             parker.park();
         }
         while stage.load(Relaxed) < 2 {
-            parker.park_driver(|| driver.block());
+            parker.park_driver(&mut driver.sleep(1));
         }
         unparker.join().unwrap();
     });

@@ -3,11 +3,14 @@
 //!
 //! A thread sleeps either on the condvar or inside the IO driver (a worker
 //! that holds the reactor blocks in `mio::Poll`); the state says which, so an
-//! unparker knows whether to signal the condvar or interrupt the poll.
+//! unparker knows whether to signal the condvar or interrupt the poll. Before
+//! blocking in the driver, a parker may first spin on it (non-blocking
+//! polls, see `DriverSleep`); an unpark then only has to set the token, which
+//! the spinner checks between polls.
 //!
-//! `state` is written by the parking thread (EMPTY -> PARKED_*, NOTIFIED ->
-//! EMPTY) and by unparkers (any -> NOTIFIED); the mutex only closes the gap
-//! between the parker's check and its condvar wait.
+//! `state` is written by the parking thread (EMPTY -> SPINNING -> PARKED_*,
+//! NOTIFIED -> EMPTY) and by unparkers (any -> NOTIFIED); the mutex only
+//! closes the gap between the parker's check and its condvar wait.
 
 use crate::sync::{AtomicUsize, Condvar, Mutex};
 use std::sync::atomic::Ordering::SeqCst;
@@ -16,6 +19,27 @@ const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
 const PARKED_DRIVER: usize = 3;
+const SPINNING: usize = 4;
+
+/// What one non-blocking look at the driver found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Spin {
+    /// Nothing yet, and time is left to look again.
+    Again,
+    /// The driver delivered events (tasks may have been woken): stop parking.
+    Woke,
+    /// Spinning is over (or was not worth starting): block instead.
+    Block,
+}
+
+/// The IO driver as a parked worker sees it: polled without blocking while
+/// the worker spins, then blocked in until an event, a deadline or a wake.
+pub(crate) trait DriverSleep {
+    /// Polls the driver once without blocking.
+    fn spin(&mut self) -> Spin;
+    /// Blocks in the driver until an event, a timer deadline or an unpark.
+    fn block(&mut self);
+}
 
 pub(crate) struct Parker {
     state: AtomicUsize,
@@ -66,14 +90,14 @@ impl Parker {
         }
     }
 
-    /// Sleeps inside `block` (a blocking poll of the IO driver) unless an
-    /// unpark is already pending. An `unpark` meanwhile calls the
-    /// `wake_driver` it is given, which must make `block` return.
-    pub(crate) fn park_driver(&self, block: impl FnOnce()) {
-        match self
-            .state
-            .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
-        {
+    /// Sleeps in the IO driver unless an unpark is already pending: first
+    /// spins on `driver.spin()` while it says `Again` (an unpark meanwhile
+    /// just leaves the token, seen before the next round), then, unless the
+    /// spin found events, sleeps in `driver.block()`. An `unpark` during the
+    /// block calls the `wake_driver` it is given, which must make `block`
+    /// return.
+    pub(crate) fn park_driver(&self, driver: &mut impl DriverSleep) {
+        match self.state.compare_exchange(EMPTY, SPINNING, SeqCst, SeqCst) {
             Ok(_) => {}
             Err(NOTIFIED) => {
                 self.consume_token();
@@ -81,7 +105,34 @@ impl Parker {
             }
             Err(actual) => unreachable!("parker state {actual} while parking"),
         }
-        block();
+        loop {
+            if self.state.load(SeqCst) == NOTIFIED {
+                self.consume_token();
+                return;
+            }
+            match driver.spin() {
+                Spin::Again => {}
+                Spin::Woke => {
+                    // Consume an unpark that raced with the last poll.
+                    self.state.swap(EMPTY, SeqCst);
+                    return;
+                }
+                Spin::Block => break,
+            }
+        }
+        // From here an unparker must interrupt the poll: announce it.
+        match self
+            .state
+            .compare_exchange(SPINNING, PARKED_DRIVER, SeqCst, SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.consume_token();
+                return;
+            }
+            Err(actual) => unreachable!("parker state {actual} while spinning"),
+        }
+        driver.block();
         // Consume an unpark that arrived during (or right after) the poll.
         self.state.swap(EMPTY, SeqCst);
     }
@@ -105,7 +156,8 @@ impl Parker {
     /// driver, or makes its next park return at once.
     pub(crate) fn unpark_or(&self, wake_driver: impl FnOnce()) {
         match self.state.swap(NOTIFIED, SeqCst) {
-            EMPTY | NOTIFIED => {}
+            // A spinner sees the token before its next poll.
+            EMPTY | NOTIFIED | SPINNING => {}
             PARKED_DRIVER => wake_driver(),
             PARKED => {
                 // Taking the lock orders this notify after the parker's wait

@@ -294,9 +294,9 @@ fn park(ctx: &WorkerContext, shared: &Shared) {
     }
     let driver = &ctx.handle.inner.driver;
     let parker = &shared.remotes[index].parker;
-    let drove = driver.try_park(|block| {
+    let drove = driver.try_park(|sleep| {
         ctx.core.borrow_mut().defer_notify = true;
-        parker.park_driver(block);
+        parker.park_driver(sleep);
         ctx.core.borrow_mut().defer_notify = false;
     });
     if !drove {
