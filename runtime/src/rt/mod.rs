@@ -1,5 +1,6 @@
 //! The runtime itself: `Builder`, `Runtime`, `Handle`, the thread-local
-//! context, `block_on`, the driver the workers poll, and the free `spawn` function.
+//! context, `block_on`, the driver the workers poll (and its spin policy),
+//! and the free `spawn` function.
 
 mod block_on;
 pub(crate) mod builder;

@@ -183,48 +183,40 @@ impl DriverSleep for FakeSleep<'_> {
     }
 }
 
-/// A worker sleeping in the IO driver (`park_driver`) while another thread
-/// unparks it: the unpark lands before the park (the token is kept and the
-/// driver is not entered), during it (the driver is woken), or after it.
-#[test]
-fn loom_park_driver_unpark() {
-    check("park_driver_unpark", None, || {
-        let parker = Arc::new(Parker::new());
-        let driver = Arc::new(FakeDriver::new());
-        let flag = Arc::new(AtomicBool::new(false));
+/// A worker sleeping in the IO driver (`park_driver`, after `spins` spins
+/// on it) while another thread unparks it once, and the worker parks until
+/// it sees the flag set before the unpark. Never a deadlock.
+fn park_driver_until_unparked(spins: usize) {
+    let parker = Arc::new(Parker::new());
+    let driver = Arc::new(FakeDriver::new());
+    let flag = Arc::new(AtomicBool::new(false));
 
-        let (p, d, f) = (parker.clone(), driver.clone(), flag.clone());
-        let unparker = thread::spawn(move || {
-            f.store(true, Relaxed);
-            p.unpark_or(|| d.wake());
-        });
-        while !flag.load(Relaxed) {
-            parker.park_driver(&mut driver.sleep(0));
-        }
-        unparker.join().unwrap();
+    let (p, d, f) = (parker.clone(), driver.clone(), flag.clone());
+    let unparker = thread::spawn(move || {
+        f.store(true, Relaxed);
+        p.unpark_or(|| d.wake());
     });
+    while !flag.load(Relaxed) {
+        parker.park_driver(&mut driver.sleep(spins));
+    }
+    unparker.join().unwrap();
 }
 
-/// As `loom_park_driver_unpark`, but the parker spins twice on the driver
-/// before blocking: the unpark lands before the spin, between two spins
-/// (only the token is set), between the last spin and the block (the
-/// driver must be woken), or during the block.
+/// Without spinning: the unpark lands before the park (the token is kept
+/// and the driver is not entered), during it (the driver is woken), or
+/// after it.
+#[test]
+fn loom_park_driver_unpark() {
+    check("park_driver_unpark", None, || park_driver_until_unparked(0));
+}
+
+/// Spinning twice before blocking: the unpark also lands before the spin,
+/// between two spins (only the token is set), or between the last spin and
+/// the block (the driver must be woken).
 #[test]
 fn loom_park_driver_spin_then_block() {
     check("park_driver_spin_then_block", None, || {
-        let parker = Arc::new(Parker::new());
-        let driver = Arc::new(FakeDriver::new());
-        let flag = Arc::new(AtomicBool::new(false));
-
-        let (p, d, f) = (parker.clone(), driver.clone(), flag.clone());
-        let unparker = thread::spawn(move || {
-            f.store(true, Relaxed);
-            p.unpark_or(|| d.wake());
-        });
-        while !flag.load(Relaxed) {
-            parker.park_driver(&mut driver.sleep(2));
-        }
-        unparker.join().unwrap();
+        park_driver_until_unparked(2)
     });
 }
 
