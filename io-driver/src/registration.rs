@@ -69,7 +69,9 @@ impl Registration {
         self.poll_io_drained(cx, direction, operation, |&n| n > 0 && n < len)
     }
 
-    fn poll_io_drained<R>(
+    /// `poll_io` with a caller's rule for a result that drained the socket (its
+    /// readiness is then cleared at once, as in `poll_stream_transfer`).
+    pub(crate) fn poll_io_drained<R>(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,

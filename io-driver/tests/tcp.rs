@@ -108,6 +108,51 @@ fn a_short_read_does_not_hide_a_fin_queued_behind_the_data() {
 }
 
 #[test]
+fn reads_that_fill_the_buffer_exactly_get_every_message_queued_behind_them() {
+    // Three messages wait in the queue at once; each exact read must go on to the
+    // next instead of waiting for an event (none comes: the data is already there).
+    // Then the queue is empty, and a message sent later must still wake the reader.
+    run(async {
+        let (listener, addr) = listener().await;
+        let mut client = std::net::TcpStream::connect(addr).unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        let burst: Vec<u8> = (0..192).map(|i| i as u8).collect();
+        std::io::Write::write_all(&mut client, &burst).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mut buf = [0u8; 64];
+        for chunk in burst.chunks(64) {
+            server.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf[..], chunk);
+        }
+        let late = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            std::io::Write::write_all(&mut client, &[9; 64]).unwrap();
+            client
+        });
+        server.read_exact(&mut buf).await.unwrap();
+        assert_eq!(buf, [9; 64]);
+        drop(late.join().unwrap());
+        assert_eq!(server.read(&mut buf).await.unwrap(), 0);
+    });
+}
+
+#[test]
+fn an_exact_read_does_not_hide_a_fin_queued_behind_the_data() {
+    // Like the short-read case below, for a read that fills its buffer: the data and
+    // the FIN are both queued, and the read after the data must return EOF.
+    run(async {
+        let (mut client, mut server) = connected_pair().await;
+        client.write_all(&[7; 64]).await.unwrap();
+        client.shutdown(Shutdown::Write).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mut buf = [0u8; 64];
+        server.read_exact(&mut buf).await.unwrap();
+        assert_eq!(buf, [7; 64]);
+        assert_eq!(server.read(&mut buf).await.unwrap(), 0);
+    });
+}
+
+#[test]
 fn many_concurrent_connections_on_one_thread() {
     const CONNECTIONS: usize = 200;
     let reactor = ReactorThread::start();

@@ -3,6 +3,7 @@
 //! [`TcpStream::into_split`]).
 
 mod listener;
+mod queue_hint;
 mod split;
 mod split_owned;
 mod stream;

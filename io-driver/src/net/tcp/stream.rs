@@ -16,6 +16,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::context;
 use crate::net::addr;
+use crate::net::tcp::queue_hint::{self, Received};
 use crate::net::tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::ready::Direction;
 use crate::registered_source::RegisteredSource;
@@ -56,6 +57,9 @@ use crate::ReactorHandle;
 #[derive(Debug)]
 pub struct TcpStream {
     io: RegisteredSource<mio::net::TcpStream>,
+    /// Reads learn the receive-queue count from the kernel (`TCP_INQ` is on); written
+    /// once at construction.
+    queue_hint: bool,
 }
 
 impl TcpStream {
@@ -121,8 +125,10 @@ impl TcpStream {
         stream: mio::net::TcpStream,
         handle: ReactorHandle,
     ) -> io::Result<TcpStream> {
+        let queue_hint = enable_queue_hint(&stream);
         Ok(TcpStream {
             io: RegisteredSource::with_handle(stream, handle)?,
+            queue_hint,
         })
     }
 
@@ -152,8 +158,11 @@ impl TcpStream {
     /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
+        let stream = mio::net::TcpStream::from_std(stream);
+        let queue_hint = enable_queue_hint(&stream);
         Ok(TcpStream {
-            io: RegisteredSource::new(mio::net::TcpStream::from_std(stream))?,
+            io: RegisteredSource::new(stream)?,
+            queue_hint,
         })
     }
 
@@ -690,12 +699,21 @@ impl TcpStream {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        let len = buf.len();
         self.io
             .registration()
-            .poll_stream_transfer(cx, Direction::Read, len, || {
-                Read::read(&mut self.io.source(), buf)
-            })
+            .poll_io_drained(cx, Direction::Read, || self.receive(buf), |r| r.drained)
+            .map_ok(|received| received.len)
+    }
+
+    /// One read into `buf`, with the kernel's word on whether it emptied the queue
+    /// when the stream has it.
+    fn receive(&self, buf: &mut [u8]) -> io::Result<Received> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.queue_hint {
+            use std::os::fd::AsRawFd;
+            return queue_hint::recv(self.io.source().as_raw_fd(), buf);
+        }
+        queue_hint::read_plain(self.io.source(), buf)
     }
 
     pub(crate) fn poll_read_vectored_inner(
@@ -829,5 +847,20 @@ impl std::os::fd::AsRawFd for TcpStream {
 impl std::os::fd::AsFd for TcpStream {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.io.source().as_fd()
+    }
+}
+
+/// Turns on `TCP_INQ` for `stream` where the platform has it; returns whether reads
+/// may rely on it. Failure only costs the optimisation, so it is not an error.
+fn enable_queue_hint(stream: &mio::net::TcpStream) -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use std::os::fd::AsRawFd;
+        queue_hint::enable(stream.as_raw_fd())
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = stream;
+        false
     }
 }

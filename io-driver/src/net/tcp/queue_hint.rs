@@ -1,0 +1,237 @@
+//! Stream reads that also tell whether they emptied the socket's receive queue.
+//!
+//! A read that fills the caller's buffer cannot tell by itself whether more bytes
+//! wait behind it, so the edge-triggered protocol would spend one more `recv` to learn
+//! `WouldBlock` before it waits. On Linux the `TCP_INQ` socket option makes every
+//! `recvmsg` also report how many bytes are still queued after it (a control message
+//! computed after the kernel has processed packets that arrived during the read); when
+//! that count is zero the readiness can be cleared at once, like after a short read.
+//! In a request/response exchange this saves one of the two `recv`s per message.
+//!
+//! Elsewhere, or when the kernel refuses the option, reads fall back to plain `read`
+//! and to the short-read rule.
+
+use std::io;
+
+/// The outcome of one successful read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Received {
+    /// Bytes copied into the buffer.
+    pub(crate) len: usize,
+    /// The read left the socket's receive queue empty, so the next one would block
+    /// until a new event (the peer's close is not counted as empty: the next read must
+    /// still run to return `Ok(0)`).
+    pub(crate) drained: bool,
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod imp {
+    use std::io;
+    use std::mem::{size_of, size_of_val, MaybeUninit};
+    use std::os::fd::RawFd;
+
+    use super::Received;
+
+    /// Asks the kernel to attach the receive-queue count to every `recvmsg` on `fd`.
+    /// Returns whether it agreed (kernels before 4.18 do not know the option).
+    pub(crate) fn enable(fd: RawFd) -> bool {
+        let on: libc::c_int = 1;
+        // SAFETY: `fd` is a socket the caller owns for the duration of the call;
+        // `optval` points at a live `c_int` and `optlen` is its exact size, which is
+        // what `setsockopt(TCP_INQ)` reads.
+        let result = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_INQ,
+                (&on as *const libc::c_int).cast(),
+                size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        result == 0
+    }
+
+    /// One `recvmsg` into `buf` that also reads the `TCP_CM_INQ` control message.
+    pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<Received> {
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        // Room for one control message carrying a `c_int`, aligned for `cmsghdr`
+        // (CMSG_SPACE(4) is 24 bytes on 64-bit targets, 16 on 32-bit ones).
+        let mut control = [0u64; 4];
+        // SAFETY: `msghdr` is a plain C struct for which all-zero is a valid value
+        // (null pointers, zero lengths); musl adds private padding fields that must be
+        // zero, which this also satisfies.
+        let mut msg: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = size_of_val(&control) as _;
+        // SAFETY: `msg` points at one iovec describing `buf` (writable for its whole
+        // length, borrowed mutably for this call) and at `control` (writable for
+        // `msg_controllen` bytes); both outlive the call. The kernel writes at most
+        // those lengths and updates `msg_controllen` to what it wrote.
+        let received = unsafe { libc::recvmsg(fd, &mut msg, 0) };
+        if received < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let len = received as usize;
+        let mut queued = None;
+        // SAFETY: `msg` was filled in by a successful `recvmsg`, so its control
+        // pointer and the length the kernel wrote describe initialised bytes inside
+        // `control`; CMSG_FIRSTHDR/CMSG_NXTHDR only return headers that lie wholly
+        // within that length (or null).
+        let mut header = unsafe { libc::CMSG_FIRSTHDR(&msg) };
+        while !header.is_null() {
+            // SAFETY: non-null headers from CMSG_FIRSTHDR/CMSG_NXTHDR point inside
+            // `control`, which is aligned for `cmsghdr` (u64 alignment).
+            let cmsg = unsafe { &*header };
+            if cmsg.cmsg_level == libc::SOL_TCP && cmsg.cmsg_type == libc::TCP_CM_INQ {
+                // SAFETY: a TCP_CM_INQ message carries one `c_int` right after its
+                // header, inside `control`; read unaligned, since CMSG_DATA only
+                // promises `cmsghdr`-aligned data on some targets.
+                let count = unsafe {
+                    libc::CMSG_DATA(header)
+                        .cast::<libc::c_int>()
+                        .read_unaligned()
+                };
+                queued = Some(count);
+            }
+            // SAFETY: `header` is a valid header within `msg`'s control buffer.
+            header = unsafe { libc::CMSG_NXTHDR(&msg, header) };
+        }
+        // Without the count (the option is off), only a short read proves the queue
+        // empty. The kernel reports 1, not 0, when the peer's FIN is all that is left.
+        let drained = match queued {
+            Some(count) => len > 0 && count == 0,
+            None => len > 0 && len < buf.len(),
+        };
+        Ok(Received { len, drained })
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) use imp::{enable, recv};
+
+/// Reads into `buf` with a plain `read`; only a short read counts as draining.
+pub(crate) fn read_plain(source: impl io::Read, buf: &mut [u8]) -> io::Result<Received> {
+    let mut source = source;
+    let len = source.read(buf)?;
+    Ok(Received {
+        len,
+        drained: len > 0 && len < buf.len(),
+    })
+}
+
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
+mod tests {
+    use std::io::Write;
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
+
+    use super::{enable, read_plain, recv, Received};
+
+    /// A connected pair of blocking std sockets: (writer, reader with `TCP_INQ` on).
+    fn pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let writer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (reader, _) = listener.accept().unwrap();
+        assert!(
+            enable(reader.as_raw_fd()),
+            "TCP_INQ is refused by this kernel"
+        );
+        (writer, reader)
+    }
+
+    #[test]
+    fn a_read_that_leaves_bytes_queued_is_not_drained() {
+        let (mut writer, reader) = pair();
+        writer.write_all(&[1; 128]).unwrap();
+        let mut buf = [0; 64];
+        let first = recv(reader.as_raw_fd(), &mut buf).unwrap();
+        assert_eq!(
+            first,
+            Received {
+                len: 64,
+                drained: false
+            }
+        );
+        let second = recv(reader.as_raw_fd(), &mut buf).unwrap();
+        assert_eq!(
+            second,
+            Received {
+                len: 64,
+                drained: true
+            }
+        );
+    }
+
+    #[test]
+    fn a_read_that_fills_the_buffer_exactly_and_empties_the_queue_is_drained() {
+        let (mut writer, reader) = pair();
+        writer.write_all(&[2; 64]).unwrap();
+        let mut buf = [0; 64];
+        let read = recv(reader.as_raw_fd(), &mut buf).unwrap();
+        assert_eq!(
+            read,
+            Received {
+                len: 64,
+                drained: true
+            }
+        );
+        assert_eq!(buf, [2; 64]);
+    }
+
+    #[test]
+    fn a_fin_behind_the_data_keeps_the_read_undrained_until_eof_is_read() {
+        let (mut writer, reader) = pair();
+        writer.write_all(&[3; 64]).unwrap();
+        writer.shutdown(Shutdown::Write).unwrap();
+        // Blocking reads: the first waits for the data, and the FIN travels with
+        // or right behind it on loopback; wait until the kernel has it.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mut buf = [0; 64];
+        let data = recv(reader.as_raw_fd(), &mut buf).unwrap();
+        assert_eq!(
+            data,
+            Received {
+                len: 64,
+                drained: false
+            }
+        );
+        let eof = recv(reader.as_raw_fd(), &mut buf).unwrap();
+        assert_eq!(
+            eof,
+            Received {
+                len: 0,
+                drained: false
+            }
+        );
+    }
+
+    #[test]
+    fn without_the_option_only_a_short_read_counts_as_drained() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut writer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (reader, _) = listener.accept().unwrap();
+        writer.write_all(&[4; 64]).unwrap();
+        let mut buf = [0; 64];
+        // The option is off, so `recv` sees no count and falls back to the rule.
+        assert_eq!(
+            recv(reader.as_raw_fd(), &mut buf).unwrap(),
+            Received {
+                len: 64,
+                drained: false
+            }
+        );
+        writer.write_all(&[5; 10]).unwrap();
+        assert_eq!(
+            read_plain(&reader, &mut buf).unwrap(),
+            Received {
+                len: 10,
+                drained: true
+            }
+        );
+    }
+}
