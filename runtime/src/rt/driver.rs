@@ -7,8 +7,9 @@
 //! worker (its LIFO slot and local queue), so a socket event costs no
 //! cross-thread hand-off, and one unpark at most for the whole burst. Other
 //! idle workers sleep on their condvar. Busy workers poll the driver
-//! without blocking every 61 scheduler ticks (`maintain`), so IO and timers
-//! progress even when no worker is idle.
+//! without blocking every 61 scheduler ticks, every 4 while those polls
+//! find socket events (`maintain`, paced by `MaintenanceClock`), so IO and
+//! timers progress even when no worker is idle.
 //!
 //! Why not the dedicated reactor thread the design card started with: on
 //! this 2-core VM every event then crossed threads (reactor -> injector ->
@@ -32,6 +33,7 @@
 //! are internally synchronised.
 
 use super::idle_spin::IdleSpin;
+use crate::scheduler::maintenance::Polled;
 use crate::scheduler::park::{DriverSleep, Spin};
 use parking_lot::Mutex;
 use std::time::{Duration, Instant};
@@ -91,11 +93,15 @@ impl Driver {
     }
 
     /// Polls IO and fires due timers without blocking, if the driver is free.
-    pub(crate) fn maintain(&self) {
-        if let Some(mut core) = self.core.try_lock() {
-            let _woken = turn(&mut core.reactor, Some(Duration::ZERO));
-            self.timer.process();
-        }
+    /// Returns how many tasks the socket events woke, or `DriverBusy` when
+    /// another worker holds the driver.
+    pub(crate) fn maintain(&self) -> Polled {
+        let Some(mut core) = self.core.try_lock() else {
+            return Polled::DriverBusy;
+        };
+        let woken = turn(&mut core.reactor, Some(Duration::ZERO));
+        self.timer.process();
+        Polled::Woke(woken)
     }
 
     /// Wakes whatever still waits on a socket or timer (futures in a

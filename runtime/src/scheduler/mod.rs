@@ -13,6 +13,7 @@
 //!   take the local path.
 
 mod idle;
+pub(crate) mod maintenance;
 pub(crate) mod park;
 pub(crate) mod worker;
 

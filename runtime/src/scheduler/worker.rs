@@ -9,6 +9,7 @@
 //! runs, so such a wake can always borrow it (if it cannot, the task goes to
 //! the injector, which is always correct).
 
+use super::maintenance::{MaintenanceClock, Polled};
 use super::{Shared, Task};
 
 use crate::rt::Handle;
@@ -38,6 +39,8 @@ pub(crate) struct Core {
     /// land in its queue, and one notification after the poll covers them
     /// all instead of one per task.
     defer_notify: bool,
+    /// When this worker next polls the driver while it is busy.
+    maintenance: MaintenanceClock,
     rng: u32,
 }
 
@@ -50,6 +53,7 @@ impl Core {
             tick: 0,
             is_searching: false,
             defer_notify: false,
+            maintenance: MaintenanceClock::new(),
             rng: 0x9e37_79b9 ^ (index as u32).wrapping_mul(0x85eb_ca6b) | 1,
         }
     }
@@ -164,14 +168,17 @@ pub(crate) fn run(handle: Handle, core: Core) {
 /// Local work first (LIFO slot, then queue), with the injector checked
 /// periodically for fairness and whenever the local queue is empty.
 fn next_task(ctx: &WorkerContext, shared: &Shared) -> Option<Task> {
-    let tick = {
+    let (tick, maintenance_due) = {
         let mut core = ctx.core.borrow_mut();
         core.tick = core.tick.wrapping_add(1);
-        core.tick
+        (core.tick, core.maintenance.is_due(core.tick))
     };
-    if tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
+    if maintenance_due {
         // Busy workers still poll sockets and timers now and then.
-        maintain(ctx);
+        let found = maintain(ctx);
+        ctx.core.borrow_mut().maintenance.polled(tick, found);
+    }
+    if tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
         let core = ctx.core.borrow();
         if let Some(task) = steal_from_injector(&core, shared) {
             return Some(task);
@@ -315,10 +322,10 @@ fn park(ctx: &WorkerContext, shared: &Shared) {
 }
 
 /// Polls the driver without blocking, with notifications deferred like a
-/// driver park.
-fn maintain(ctx: &WorkerContext) {
+/// driver park; returns what the poll found.
+fn maintain(ctx: &WorkerContext) -> Polled {
     ctx.core.borrow_mut().defer_notify = true;
-    ctx.handle.inner.driver.maintain();
+    let found = ctx.handle.inner.driver.maintain();
     let has_work = {
         let mut core = ctx.core.borrow_mut();
         core.defer_notify = false;
@@ -328,4 +335,5 @@ fn maintain(ctx: &WorkerContext) {
     if has_work && shared.num_workers() > 1 {
         shared.notify_parked();
     }
+    found
 }
