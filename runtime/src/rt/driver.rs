@@ -7,9 +7,9 @@
 //! worker (its LIFO slot and local queue), so a socket event costs no
 //! cross-thread hand-off, and one unpark at most for the whole burst. Other
 //! idle workers sleep on their condvar. Busy workers poll the driver
-//! without blocking every 61 scheduler ticks, every 4 while those polls
-//! find socket events (`maintain`, paced by `MaintenanceClock`), so IO and
-//! timers progress even when no worker is idle.
+//! without blocking every 61 scheduler ticks, every 4 while each of those
+//! polls wakes 4 tasks or more (`maintain`, paced by `MaintenanceClock`),
+//! so IO and timers progress even when no worker is idle.
 //!
 //! Why not the dedicated reactor thread the design card started with: on
 //! this 2-core VM every event then crossed threads (reactor -> injector ->
