@@ -8,10 +8,73 @@
 //! that count is zero the readiness can be cleared at once, like after a short read.
 //! In a request/response exchange this saves one of the two `recv`s per message.
 //!
+//! A stream turns the option on lazily, at its first read that fills the buffer
+//! exactly ([`QueueHint`]): only then is the count worth a syscall, and a connection
+//! that is opened, read once and closed (a short read, or EOF) never pays for it
+//! (a `setsockopt` at every connect and accept made tcp_connect_churn ~2% slower:
+//! 39.8 against 39.0 ms, medians of alternating runs).
+//!
 //! Elsewhere, or when the kernel refuses the option, reads fall back to plain `read`
 //! and to the short-read rule.
 
 use std::io;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// [`QueueHint`] states.
+const UNTRIED: u8 = 0;
+const ON: u8 = 1;
+const UNAVAILABLE: u8 = 2;
+
+/// Whether one stream's reads carry the kernel's queue count: not tried yet, on, or
+/// unavailable (refused, or not Linux).
+///
+/// Written and read only by the stream's reader (one at a time: reads wait in the
+/// stream's reader slot); atomic only because the stream is shared between its
+/// halves.
+#[derive(Debug)]
+pub(crate) struct QueueHint(AtomicU8);
+
+impl QueueHint {
+    pub(crate) fn new() -> QueueHint {
+        QueueHint(AtomicU8::new(UNTRIED))
+    }
+
+    /// One read from `source` (whose descriptor is `fd`) into `buf`; turns the option
+    /// on after the first read that fills `buf` exactly.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn receive(
+        &self,
+        source: impl io::Read,
+        fd: std::os::fd::RawFd,
+        buf: &mut [u8],
+    ) -> io::Result<Received> {
+        // Relaxed: the state orders nothing else, and only the one reader touches it.
+        match self.0.load(Ordering::Relaxed) {
+            ON => recv(fd, buf),
+            UNAVAILABLE => read_plain(source, buf),
+            _ => {
+                let received = read_plain(source, buf)?;
+                if received.len == buf.len() {
+                    let state = if enable(fd) { ON } else { UNAVAILABLE };
+                    // Relaxed: as above.
+                    self.0.store(state, Ordering::Relaxed);
+                }
+                Ok(received)
+            }
+        }
+    }
+
+    /// One read from `source` into `buf`: this platform has no queue count.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn receive(
+        &self,
+        source: impl io::Read,
+        _fd: i32,
+        buf: &mut [u8],
+    ) -> io::Result<Received> {
+        read_plain(source, buf)
+    }
+}
 
 /// The outcome of one successful read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +175,7 @@ mod imp {
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) use imp::{enable, recv};
+use imp::{enable, recv};
 
 /// Reads into `buf` with a plain `read`; only a short read counts as draining.
 pub(crate) fn read_plain(source: impl io::Read, buf: &mut [u8]) -> io::Result<Received> {
@@ -130,7 +193,7 @@ mod tests {
     use std::net::{Shutdown, TcpListener, TcpStream};
     use std::os::fd::AsRawFd;
 
-    use super::{enable, read_plain, recv, Received};
+    use super::{enable, read_plain, recv, QueueHint, Received};
 
     /// A connected pair of blocking std sockets: (writer, reader with `TCP_INQ` on).
     fn pair() -> (TcpStream, TcpStream) {
@@ -230,6 +293,46 @@ mod tests {
             read_plain(&reader, &mut buf).unwrap(),
             Received {
                 len: 10,
+                drained: true
+            }
+        );
+    }
+
+    #[test]
+    fn the_option_is_turned_on_at_the_first_read_that_fills_the_buffer() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut writer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (reader, _) = listener.accept().unwrap();
+        let hint = QueueHint::new();
+        let fd = reader.as_raw_fd();
+        let mut buf = [0; 64];
+        // A short read: no reason to pay for the option yet.
+        writer.write_all(&[1; 10]).unwrap();
+        let short = hint.receive(&reader, fd, &mut buf).unwrap();
+        assert_eq!(
+            short,
+            Received {
+                len: 10,
+                drained: true
+            }
+        );
+        // The first full read cannot know the queue yet (plain read) ...
+        writer.write_all(&[2; 64]).unwrap();
+        let first_full = hint.receive(&reader, fd, &mut buf).unwrap();
+        assert_eq!(
+            first_full,
+            Received {
+                len: 64,
+                drained: false
+            }
+        );
+        // ... but every later one does.
+        writer.write_all(&[3; 64]).unwrap();
+        let later = hint.receive(&reader, fd, &mut buf).unwrap();
+        assert_eq!(
+            later,
+            Received {
+                len: 64,
                 drained: true
             }
         );

@@ -16,7 +16,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::context;
 use crate::net::addr;
-use crate::net::tcp::queue_hint::{self, Received};
+use crate::net::tcp::queue_hint::{QueueHint, Received};
 use crate::net::tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::ready::Direction;
 use crate::registered_source::RegisteredSource;
@@ -57,9 +57,8 @@ use crate::ReactorHandle;
 #[derive(Debug)]
 pub struct TcpStream {
     io: RegisteredSource<mio::net::TcpStream>,
-    /// Reads learn the receive-queue count from the kernel (`TCP_INQ` is on); written
-    /// once at construction.
-    queue_hint: bool,
+    /// Whether reads learn the receive-queue count from the kernel (`TCP_INQ`).
+    queue_hint: QueueHint,
 }
 
 impl TcpStream {
@@ -125,10 +124,9 @@ impl TcpStream {
         stream: mio::net::TcpStream,
         handle: ReactorHandle,
     ) -> io::Result<TcpStream> {
-        let queue_hint = enable_queue_hint(&stream);
         Ok(TcpStream {
             io: RegisteredSource::with_handle(stream, handle)?,
-            queue_hint,
+            queue_hint: QueueHint::new(),
         })
     }
 
@@ -158,11 +156,9 @@ impl TcpStream {
     /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
-        let stream = mio::net::TcpStream::from_std(stream);
-        let queue_hint = enable_queue_hint(&stream);
         Ok(TcpStream {
-            io: RegisteredSource::new(stream)?,
-            queue_hint,
+            io: RegisteredSource::new(mio::net::TcpStream::from_std(stream))?,
+            queue_hint: QueueHint::new(),
         })
     }
 
@@ -706,14 +702,11 @@ impl TcpStream {
     }
 
     /// One read into `buf`, with the kernel's word on whether it emptied the queue
-    /// when the stream has it.
+    /// once the stream has it.
     fn receive(&self, buf: &mut [u8]) -> io::Result<Received> {
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        if self.queue_hint {
-            use std::os::fd::AsRawFd;
-            return queue_hint::recv(self.io.source().as_raw_fd(), buf);
-        }
-        queue_hint::read_plain(self.io.source(), buf)
+        use std::os::fd::AsRawFd;
+        let source = self.io.source();
+        self.queue_hint.receive(source, source.as_raw_fd(), buf)
     }
 
     pub(crate) fn poll_read_vectored_inner(
@@ -847,20 +840,5 @@ impl std::os::fd::AsRawFd for TcpStream {
 impl std::os::fd::AsFd for TcpStream {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.io.source().as_fd()
-    }
-}
-
-/// Turns on `TCP_INQ` for `stream` where the platform has it; returns whether reads
-/// may rely on it. Failure only costs the optimisation, so it is not an error.
-fn enable_queue_hint(stream: &mio::net::TcpStream) -> bool {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
-        use std::os::fd::AsRawFd;
-        queue_hint::enable(stream.as_raw_fd())
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        let _ = stream;
-        false
     }
 }
