@@ -195,11 +195,17 @@ mod tests {
 
     use super::{enable, read_plain, recv, QueueHint, Received};
 
-    /// A connected pair of blocking std sockets: (writer, reader with `TCP_INQ` on).
-    fn pair() -> (TcpStream, TcpStream) {
+    /// A connected pair of blocking std sockets: (writer, reader).
+    fn plain_pair() -> (TcpStream, TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let writer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (reader, _) = listener.accept().unwrap();
+        (writer, reader)
+    }
+
+    /// `plain_pair` with `TCP_INQ` on for the reader.
+    fn pair() -> (TcpStream, TcpStream) {
+        let (writer, reader) = plain_pair();
         assert!(
             enable(reader.as_raw_fd()),
             "TCP_INQ is refused by this kernel"
@@ -275,9 +281,7 @@ mod tests {
 
     #[test]
     fn without_the_option_only_a_short_read_counts_as_drained() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut writer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (reader, _) = listener.accept().unwrap();
+        let (mut writer, reader) = plain_pair();
         writer.write_all(&[4; 64]).unwrap();
         let mut buf = [0; 64];
         // The option is off, so `recv` sees no count and falls back to the rule.
@@ -300,9 +304,7 @@ mod tests {
 
     #[test]
     fn the_option_is_turned_on_at_the_first_read_that_fills_the_buffer() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut writer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (reader, _) = listener.accept().unwrap();
+        let (mut writer, reader) = plain_pair();
         let hint = QueueHint::new();
         let fd = reader.as_raw_fd();
         let mut buf = [0; 64];
