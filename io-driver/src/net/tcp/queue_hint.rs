@@ -195,6 +195,10 @@ mod tests {
 
     use super::{enable, read_plain, recv, QueueHint, Received};
 
+    fn received(len: usize, drained: bool) -> Received {
+        Received { len, drained }
+    }
+
     /// A connected pair of blocking std sockets: (writer, reader).
     fn plain_pair() -> (TcpStream, TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -219,21 +223,9 @@ mod tests {
         writer.write_all(&[1; 128]).unwrap();
         let mut buf = [0; 64];
         let first = recv(reader.as_raw_fd(), &mut buf).unwrap();
-        assert_eq!(
-            first,
-            Received {
-                len: 64,
-                drained: false
-            }
-        );
+        assert_eq!(first, received(64, false));
         let second = recv(reader.as_raw_fd(), &mut buf).unwrap();
-        assert_eq!(
-            second,
-            Received {
-                len: 64,
-                drained: true
-            }
-        );
+        assert_eq!(second, received(64, true));
     }
 
     #[test]
@@ -242,13 +234,7 @@ mod tests {
         writer.write_all(&[2; 64]).unwrap();
         let mut buf = [0; 64];
         let read = recv(reader.as_raw_fd(), &mut buf).unwrap();
-        assert_eq!(
-            read,
-            Received {
-                len: 64,
-                drained: true
-            }
-        );
+        assert_eq!(read, received(64, true));
         assert_eq!(buf, [2; 64]);
     }
 
@@ -262,21 +248,9 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
         let mut buf = [0; 64];
         let data = recv(reader.as_raw_fd(), &mut buf).unwrap();
-        assert_eq!(
-            data,
-            Received {
-                len: 64,
-                drained: false
-            }
-        );
+        assert_eq!(data, received(64, false));
         let eof = recv(reader.as_raw_fd(), &mut buf).unwrap();
-        assert_eq!(
-            eof,
-            Received {
-                len: 0,
-                drained: false
-            }
-        );
+        assert_eq!(eof, received(0, false));
     }
 
     #[test]
@@ -287,19 +261,10 @@ mod tests {
         // The option is off, so `recv` sees no count and falls back to the rule.
         assert_eq!(
             recv(reader.as_raw_fd(), &mut buf).unwrap(),
-            Received {
-                len: 64,
-                drained: false
-            }
+            received(64, false)
         );
         writer.write_all(&[5; 10]).unwrap();
-        assert_eq!(
-            read_plain(&reader, &mut buf).unwrap(),
-            Received {
-                len: 10,
-                drained: true
-            }
-        );
+        assert_eq!(read_plain(&reader, &mut buf).unwrap(), received(10, true));
     }
 
     #[test]
@@ -311,32 +276,14 @@ mod tests {
         // A short read: no reason to pay for the option yet.
         writer.write_all(&[1; 10]).unwrap();
         let short = hint.receive(&reader, fd, &mut buf).unwrap();
-        assert_eq!(
-            short,
-            Received {
-                len: 10,
-                drained: true
-            }
-        );
+        assert_eq!(short, received(10, true));
         // The first full read cannot know the queue yet (plain read) ...
         writer.write_all(&[2; 64]).unwrap();
         let first_full = hint.receive(&reader, fd, &mut buf).unwrap();
-        assert_eq!(
-            first_full,
-            Received {
-                len: 64,
-                drained: false
-            }
-        );
+        assert_eq!(first_full, received(64, false));
         // ... but every later one does.
         writer.write_all(&[3; 64]).unwrap();
         let later = hint.receive(&reader, fd, &mut buf).unwrap();
-        assert_eq!(
-            later,
-            Received {
-                len: 64,
-                drained: true
-            }
-        );
+        assert_eq!(later, received(64, true));
     }
 }
