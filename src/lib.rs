@@ -68,3 +68,9 @@ pub mod net {
 #[doc = include_str!("../docs/tasks-futures-coroutines.md")]
 #[cfg(doctest)]
 pub struct TasksFuturesCoroutinesGuide;
+
+/// Channels and locks with tokio's names: `oneshot`, `mpsc`, `broadcast`, `watch`,
+/// `Notify`, `Mutex`, `RwLock`, `Semaphore`, `Barrier`, `OnceCell`.
+pub mod sync {
+    pub use magpie_sync::*;
+}

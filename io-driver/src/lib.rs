@@ -49,7 +49,7 @@
 #![warn(missing_debug_implementations)]
 
 pub mod context;
-pub mod coop;
+pub use magpie_coop as coop;
 pub mod net;
 
 mod reactor;

@@ -36,7 +36,7 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
         let mut cx = Context::from_waker(waker);
         loop {
             if let Poll::Ready(out) =
-                magpie_io_driver::coop::budget(|| future.as_mut().poll(&mut cx))
+                magpie_coop::budget(|| future.as_mut().poll(&mut cx))
             {
                 return out;
             }

@@ -254,7 +254,7 @@ fn run_task(ctx: &WorkerContext, shared: &Shared, task: Task) {
             }
         }
     }
-    magpie_io_driver::coop::budget(|| task.run());
+    magpie_coop::budget(|| task.run());
 
     // Follow the chain of tasks the one we ran woke, up to the cap.
     let mut lifo_polls = 0;
@@ -275,7 +275,7 @@ fn run_task(ctx: &WorkerContext, shared: &Shared, task: Task) {
             task
         };
         lifo_polls += 1;
-        magpie_io_driver::coop::budget(|| next.run());
+        magpie_coop::budget(|| next.run());
     }
 }
 

@@ -51,14 +51,14 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 /// ends up `Pending` costs nothing.
 #[must_use = "dropping the unit refunds it at once"]
 #[derive(Debug)]
-pub(crate) struct BudgetUnit {
+pub struct BudgetUnit {
     /// Whether a unit was actually taken from a limited budget.
     taken: bool,
 }
 
 impl BudgetUnit {
     /// Keeps the unit spent: the operation did something.
-    pub(crate) fn made_progress(mut self) {
+    pub fn made_progress(mut self) {
         self.taken = false;
     }
 }
@@ -76,7 +76,7 @@ impl Drop for BudgetUnit {
 }
 
 /// Takes one unit, or wakes `cx` and returns `Pending` if the budget is spent.
-pub(crate) fn poll_unit(cx: &mut Context<'_>) -> Poll<BudgetUnit> {
+pub fn poll_unit(cx: &mut Context<'_>) -> Poll<BudgetUnit> {
     let taken = BUDGET
         .try_with(|budget| match budget.get() {
             None => Some(false),
