@@ -39,12 +39,12 @@
 //! target, so a burst of later timers costs no unparks, and none at all while the driver is awake.
 
 use std::fmt;
-use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
+use crossbeam_utils::CachePadded;
 use parking_lot::{Mutex, MutexGuard};
 
 use crate::clock::Clock;
@@ -60,18 +60,6 @@ const AWAKE: u64 = 0;
 
 /// Most wakers collected under one shard lock before it is released to wake them.
 const WAKE_BATCH: usize = 32;
-
-/// Aligns its content to its own cache lines, so that a hot lock or atomic does not share a line
-/// with unrelated data.
-#[repr(align(128))]
-struct CachePadded<T>(T);
-
-impl<T> Deref for CachePadded<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
 
 /// State shared by the driver and every shard.
 pub(crate) struct Shared {
@@ -300,13 +288,13 @@ impl TimerHandle {
             clock: Clock::new(),
             unpark,
             is_shutdown: AtomicBool::new(false),
-            sleep_until: CachePadded(AtomicU64::new(AWAKE)),
+            sleep_until: CachePadded::new(AtomicU64::new(AWAKE)),
         });
         let shards = (0..shards)
             .map(|_| {
                 Arc::new(Shard {
                     shared: shared.clone(),
-                    state: CachePadded(Mutex::new(ShardState {
+                    state: CachePadded::new(Mutex::new(ShardState {
                         wheel: TimerWheel::new(),
                         is_shutdown: false,
                     })),
