@@ -7,13 +7,42 @@
 
 #![deny(missing_docs)]
 
+// The layers, each using only those listed before it:
+// `sync` (loom shim), `task_core` (tasks), `driver` (IO + timers),
+// `blocking` (the pool; uses task_core), `scheduler` (uses task_core and
+// driver), `rt` (the runtime; uses all of them). Each module's top comment
+// says what it owns and what it may use.
 mod blocking;
+mod driver;
 mod rt;
 mod scheduler;
 mod sync;
-pub mod task;
+mod task_core;
 
 pub use rt::spawn;
+
+/// Tasks: spawned futures, their handles, and the public `magpie::task` API.
+///
+/// [`spawn`] runs a future as a task on the runtime's workers and
+/// [`spawn_blocking`] runs a closure on the blocking pool; both return a
+/// [`JoinHandle`] that yields the output, or a [`JoinError`] when the task
+/// panicked or was aborted. A [`JoinSet`] collects the results of many tasks
+/// as they complete; [`yield_now`] lets the other tasks of a worker run.
+///
+/// ```
+/// # use magpie_runtime as magpie;
+/// let rt = magpie::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let computed = magpie::task::spawn(async { 6 * 7 });
+///     let read = magpie::task::spawn_blocking(|| "from a blocking thread".len());
+///     assert_eq!(computed.await.unwrap(), 42);
+///     assert_eq!(read.await.unwrap(), 22);
+/// });
+/// ```
+pub mod task {
+    pub use crate::rt::{spawn, spawn_blocking, JoinSet};
+    pub use crate::task_core::{id, try_id, yield_now, AbortHandle, Id, JoinError, JoinHandle};
+}
 
 /// Building, running and shutting down a runtime.
 pub mod runtime {

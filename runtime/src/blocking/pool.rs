@@ -7,10 +7,9 @@
 //! themselves idle/alive; shutdown sets the flag and waits for the threads.
 
 use super::task::{BlockingSchedule, BlockingTask};
-use crate::rt::builder::Callback;
-use crate::rt::Handle;
+use super::{Callback, EnterRuntime};
 use crate::sync::{Condvar, Mutex};
-use crate::task::{self, Id, JoinHandle, Notified};
+use crate::task_core::{self, Id, JoinHandle, Notified};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -124,13 +123,16 @@ impl BlockingSpawner {
     ///
     /// Panics when the pool has no thread at all and the OS refuses to
     /// start one (the closure could never run).
-    pub(crate) fn spawn<F, R>(&self, handle: &Handle, f: F) -> JoinHandle<R>
+    ///
+    /// `enter` is called only when a new pool thread must be started: what
+    /// it returns runs first on that thread, making it part of the runtime.
+    pub(crate) fn spawn<F, R>(&self, f: F, enter: impl FnOnce() -> EnterRuntime) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
         let (job, join) =
-            task::new_unowned_task(BlockingTask::new(f), BlockingSchedule, Id::next());
+            task_core::new_unowned_task(BlockingTask::new(f), BlockingSchedule, Id::next());
         let mut state = self.shared.state.lock();
         if state.shutdown {
             drop(state);
@@ -143,7 +145,7 @@ impl BlockingSpawner {
             self.shared.work_cvar.notify_one();
         } else if state.num_threads < self.shared.config.max_threads {
             let id = state.next_thread_id;
-            match self.start_thread(handle, id) {
+            match self.start_thread(enter(), id) {
                 Ok(thread) => {
                     state.next_thread_id += 1;
                     state.num_threads += 1;
@@ -166,7 +168,7 @@ impl BlockingSpawner {
 
     fn start_thread(
         &self,
-        handle: &Handle,
+        enter: EnterRuntime,
         id: usize,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
         let config = &self.shared.config;
@@ -175,14 +177,12 @@ impl BlockingSpawner {
             builder = builder.stack_size(size);
         }
         let shared = self.shared.clone();
-        let handle = handle.clone();
         builder.spawn(move || {
             if let Some(f) = &shared.config.on_start {
                 f();
             }
             {
-                let _enter = handle.enter();
-                drop(handle);
+                let _enter = enter();
                 run_thread(&shared, id);
             }
             if let Some(f) = &shared.config.on_stop {

@@ -1,7 +1,7 @@
 //! `BlockingTask`: a closure wrapped as a future that runs it on its first
 //! poll, and `BlockingSchedule`, the scheduler of such tasks.
 
-use crate::task::{Notified, RawTask, Schedule};
+use crate::task_core::{Notified, RawTask, Schedule};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};

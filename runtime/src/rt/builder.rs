@@ -1,19 +1,15 @@
 //! `Builder`: configures and starts a runtime (threads, reactor, timer).
 
 use super::context;
-use super::driver::Driver;
 use super::handle::{Handle, HandleInner};
-use super::runtime::{finalize, Lifecycle, Runtime};
-use crate::blocking::{BlockingPool, PoolConfig};
-use crate::scheduler::park::Parker;
-use crate::scheduler::{worker, Remote, Shared};
-use crossbeam_deque::Worker as LocalQueue;
+use super::runtime::Runtime;
+use crate::blocking::{BlockingPool, Callback, PoolConfig};
+use crate::driver::Driver;
+use crate::scheduler;
 use std::fmt;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
-
-pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
 
 /// Configures a [`Runtime`]. Setters take `&mut self` and return
 /// `&mut Self`, so a chain and a builder kept in a variable both work.
@@ -291,15 +287,7 @@ impl Builder {
             magpie_timer::TimerHandle::new(workers + 1, Arc::new(move || unpark_reactor.unpark()));
 
         let driver = Driver::new(reactor, timer, workers);
-        let locals: Vec<LocalQueue<crate::scheduler::Task>> =
-            (0..workers).map(|_| LocalQueue::new_fifo()).collect();
-        let remotes = locals
-            .iter()
-            .map(|local| Remote {
-                stealer: local.stealer(),
-                parker: Parker::new(),
-            })
-            .collect();
+        let (scheduler, cores) = scheduler::Handle::new(driver, workers);
         let blocking = BlockingPool::new(PoolConfig {
             max_threads: self.max_blocking_threads,
             keep_alive: self.keep_alive,
@@ -310,15 +298,13 @@ impl Builder {
         });
         let handle = Handle {
             inner: Arc::new(HandleInner {
-                shared: Shared::new(remotes, reactor_handle),
+                scheduler,
                 blocking: blocking.spawner(),
-                driver,
-                lifecycle: Lifecycle::new(workers),
             }),
         };
 
         let mut threads = Vec::with_capacity(workers);
-        for (index, local) in locals.into_iter().enumerate() {
+        for (index, core) in cores.into_iter().enumerate() {
             let mut builder = std::thread::Builder::new().name(self.thread_name.clone());
             if let Some(size) = self.thread_stack_size {
                 builder = builder.stack_size(size);
@@ -333,10 +319,7 @@ impl Builder {
                 {
                     let _enter = context::enter(&worker_handle, index);
                     let _driving = context::enter_driving();
-                    worker::run(worker_handle.clone(), worker::Core::new(index, local));
-                    if worker_handle.inner.lifecycle.worker_exited() {
-                        finalize(&worker_handle);
-                    }
+                    scheduler::run_worker(&worker_handle.inner.scheduler, core);
                 }
                 drop(worker_handle);
                 if let Some(f) = &on_stop {
@@ -346,12 +329,10 @@ impl Builder {
             match spawned {
                 Ok(thread) => threads.push(thread),
                 Err(e) => {
-                    // Account for the workers that will never run, then shut
-                    // down what was started.
+                    // Count out the workers that will never run (the last
+                    // one finalizes), then shut down what was started.
                     for _ in index..workers {
-                        if handle.inner.lifecycle.worker_exited() {
-                            finalize(&handle);
-                        }
+                        handle.inner.scheduler.worker_exited();
                     }
                     drop(Runtime::from_parts(handle, threads, blocking));
                     return Err(e);

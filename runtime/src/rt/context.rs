@@ -109,10 +109,11 @@ impl fmt::Debug for EnterGuard {
 
 pub(crate) fn enter(handle: &Handle, timer_shard: usize) -> EnterGuard {
     let prev = CURRENT.with(|c| c.replace(Some(handle.clone())));
+    let driver = handle.inner.scheduler.driver();
     EnterGuard {
         prev,
-        _timer: magpie_timer::context::enter(&handle.inner.driver.timer, timer_shard),
-        _reactor: magpie_io_driver::context::enter(&handle.inner.driver.reactor_handle),
+        _timer: magpie_timer::context::enter(&driver.timer, timer_shard),
+        _reactor: magpie_io_driver::context::enter(&driver.reactor_handle),
     }
 }
 

@@ -2,10 +2,9 @@
 //! anywhere (including threads that are not part of it).
 
 use super::context::{self, EnterGuard, TryCurrentError};
-use super::driver::Driver;
 use crate::blocking::BlockingSpawner;
-use crate::scheduler::{worker, Shared};
-use crate::task::{self, Id, JoinHandle};
+use crate::scheduler::{self, worker};
+use crate::task_core::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -24,10 +23,9 @@ pub struct Handle {
 /// Everything a runtime's threads and tasks share. Created by the builder,
 /// immutable afterwards apart from the synchronised state inside.
 pub(crate) struct HandleInner {
-    pub(crate) shared: Shared,
+    /// The workers, their queues and the driver they take turns at.
+    pub(crate) scheduler: scheduler::Handle,
     pub(crate) blocking: BlockingSpawner,
-    pub(crate) driver: Driver,
-    pub(crate) lifecycle: super::runtime::Lifecycle,
 }
 
 impl Handle {
@@ -97,11 +95,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        if super::should_box::<F>() {
-            self.spawn_task(Box::pin(future))
-        } else {
-            self.spawn_task(future)
-        }
+        super::boxed_if_large!(future => self.spawn_task(future))
     }
 
     /// `spawn` once the future is small enough to move around (see
@@ -111,16 +105,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (owned, notified, join) = task::new_task(future, self.clone(), Id::next());
-        let shared = &self.inner.shared;
-        if shared.owned.bind(owned) {
-            worker::schedule(self, notified, false);
-        } else {
-            // The runtime is shut down: cancel the task right here.
-            owned.shutdown();
-            drop(notified);
-        }
-        join
+        self.inner.scheduler.spawn(future)
     }
 
     /// Runs `f` on the blocking pool; see [`crate::task::spawn_blocking`].
@@ -140,7 +125,10 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.blocking.spawn(self, f)
+        self.inner.blocking.spawn(f, || {
+            let handle = self.clone();
+            Box::new(move || Box::new(handle.enter()))
+        })
     }
 
     /// Runs `future` to completion on the calling thread, with this runtime
@@ -161,11 +149,7 @@ impl Handle {
     /// assert_eq!(v, 7);
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        if super::should_box::<F>() {
-            self.block_on_small(Box::pin(future))
-        } else {
-            self.block_on_small(future)
-        }
+        super::boxed_if_large!(future => self.block_on_small(future))
     }
 
     /// `block_on` once the future is small enough to move around (see
@@ -196,7 +180,8 @@ impl Handle {
     /// assert_eq!(rt.block_on(task).unwrap(), "spawned from a plain thread");
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        let shard = worker::current_index().unwrap_or_else(|| self.inner.driver.shard_for_thread());
+        let scheduler = &self.inner.scheduler;
+        let shard = worker::current_index().unwrap_or_else(|| scheduler.driver().shard_for_thread());
         context::enter(self, shard)
     }
 }
@@ -204,7 +189,7 @@ impl Handle {
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
-            .field("workers", &self.inner.shared.num_workers())
+            .field("workers", &self.inner.scheduler.num_workers())
             .finish()
     }
 }

@@ -1,21 +1,24 @@
 //! The runtime itself: `Builder`, `Runtime`, `Handle`, the thread-local
-//! context, `block_on`, the driver the workers poll (and its spin policy),
-//! and the free `spawn` function.
+//! context, `block_on`, and the spawn entry points users call (`spawn`,
+//! `spawn_blocking`, `JoinSet`).
+//!
+//! The top layer: it ties the scheduler, the driver and the blocking pool
+//! together and may use every module below it; nothing below uses it.
 
 mod block_on;
-pub(crate) mod builder;
-pub(crate) mod context;
-mod driver;
+mod builder;
+mod context;
 mod handle;
-mod idle_spin;
+mod join_set;
 mod runtime;
 
 pub use builder::Builder;
 pub use context::{EnterGuard, TryCurrentError};
 pub use handle::Handle;
+pub use join_set::JoinSet;
 pub use runtime::Runtime;
 
-use crate::task::JoinHandle;
+use crate::task_core::JoinHandle;
 use std::future::Future;
 
 /// Futures larger than this many bytes are boxed at the public entry points
@@ -30,10 +33,26 @@ pub(crate) const BOX_FUTURE_THRESHOLD: usize = if cfg!(debug_assertions) {
     16 * 1024
 };
 
-/// True when a future of type `F` should be boxed before it moves further.
-pub(crate) const fn should_box<F>() -> bool {
+/// True when a future like `future` should be boxed before it moves
+/// further (see [`BOX_FUTURE_THRESHOLD`]).
+pub(crate) const fn is_large<F>(_future: &F) -> bool {
     std::mem::size_of::<F>() > BOX_FUTURE_THRESHOLD
 }
+
+/// `boxed_if_large!(future => expr)` evaluates `expr` with `future` boxed
+/// (`Box::pin`) when it is larger than [`BOX_FUTURE_THRESHOLD`], and as it
+/// is otherwise: the one place the public entry points make that choice.
+macro_rules! boxed_if_large {
+    ($future:ident => $body:expr) => {
+        if $crate::rt::is_large(&$future) {
+            let $future = Box::pin($future);
+            $body
+        } else {
+            $body
+        }
+    };
+}
+pub(crate) use boxed_if_large;
 
 /// Spawns a future as a new task on the current runtime and returns a
 /// handle to its output. The task starts running at once on some worker,
@@ -59,11 +78,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    if should_box::<F>() {
-        spawn_on_current(Box::pin(future))
-    } else {
-        spawn_on_current(future)
-    }
+    boxed_if_large!(future => spawn_on_current(future))
 }
 
 fn spawn_on_current<F>(future: F) -> JoinHandle<F::Output>
@@ -74,5 +89,38 @@ where
     match context::with_current(|handle| handle.spawn_task(future)) {
         Ok(join) => join,
         Err(e) => panic!("magpie::spawn: {e}"),
+    }
+}
+
+/// Runs `f` on the current runtime's blocking pool and returns a handle to
+/// its result.
+///
+/// The pool starts threads on demand, up to `max_blocking_threads` (512 by
+/// default); extra calls queue until a thread is free. Idle threads exit
+/// after the keep-alive (10 s by default). Aborting the handle cancels `f`
+/// only if it has not started; a running closure always finishes.
+///
+/// # Panics
+///
+/// Panics when called outside the context of a magpie runtime.
+///
+/// # Examples
+///
+/// ```
+/// # use magpie_runtime as magpie;
+/// let rt = magpie::runtime::Runtime::new().unwrap();
+/// let n = rt.block_on(async {
+///     magpie::task::spawn_blocking(|| (1..=10).sum::<u32>()).await.unwrap()
+/// });
+/// assert_eq!(n, 55);
+/// ```
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match context::with_current(|handle| handle.spawn_blocking(f)) {
+        Ok(join) => join,
+        Err(e) => panic!("{e}"),
     }
 }

@@ -1,84 +1,20 @@
 //! `Runtime`: owns the worker, driver and blocking threads of one runtime,
-//! and shuts them down.
-//!
-//! Shutdown protocol: `begin_shutdown` sets the flag and unparks every
-//! worker; each worker drops its queued references and exits; the last
-//! worker to exit (`finalize`) closes the owned-task list and drops every
-//! remaining future, drains the injector and shuts the driver down, then
-//! signals `Lifecycle::done`. Dropping the runtime waits for that signal, so
-//! every future's destructor has run when `drop` returns.
+//! and shuts them down: the protocol is numbered in
+//! `scheduler/shutdown.rs`; this file runs its steps 1 and 8. Dropping the
+//! runtime waits for step 7, so every future's destructor has run when
+//! `drop` returns.
 
 use super::context::{self, EnterGuard};
 use super::Handle;
 use crate::blocking::BlockingPool;
-use crate::sync::{Condvar, Mutex};
-use crate::task::JoinHandle;
+use crate::task_core::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering::AcqRel};
 use std::time::{Duration, Instant};
 
 /// How long dropping a runtime waits for running `spawn_blocking` closures.
 pub(crate) const DROP_BLOCKING_WAIT: Duration = Duration::from_secs(10);
-
-/// Tracks the worker threads of a runtime until shutdown completes.
-/// `live_workers` is decremented by each exiting worker; `done` is set once
-/// by the last one and read by whoever waits in `shutdown`.
-pub(crate) struct Lifecycle {
-    live_workers: AtomicUsize,
-    done: Mutex<bool>,
-    done_cvar: Condvar,
-}
-
-impl Lifecycle {
-    pub(crate) fn new(workers: usize) -> Lifecycle {
-        Lifecycle {
-            live_workers: AtomicUsize::new(workers),
-            done: Mutex::new(false),
-            done_cvar: Condvar::new(),
-        }
-    }
-
-    /// A worker exits; true for the last one, which must finalize.
-    pub(crate) fn worker_exited(&self) -> bool {
-        // AcqRel: the last worker must see the others' final writes.
-        self.live_workers.fetch_sub(1, AcqRel) == 1
-    }
-
-    pub(crate) fn mark_done(&self) {
-        *self.done.lock() = true;
-        self.done_cvar.notify_all();
-    }
-
-    /// Waits until shutdown completed, or the deadline passed (false).
-    pub(crate) fn wait_done(&self, deadline: Option<Instant>) -> bool {
-        let mut done = self.done.lock();
-        while !*done {
-            match deadline {
-                None => done = self.done_cvar.wait(done),
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        return false;
-                    }
-                    done = self.done_cvar.wait_timeout(done, deadline - now);
-                }
-            }
-        }
-        true
-    }
-}
-
-/// The last worker to exit drops every remaining task and shuts the driver
-/// down.
-pub(crate) fn finalize(handle: &Handle) {
-    let inner = &handle.inner;
-    inner.shared.owned.close_and_shutdown_all();
-    inner.shared.drain_injector();
-    inner.driver.shutdown();
-    inner.lifecycle.mark_done();
-}
 
 /// A magpie runtime: worker threads running spawned tasks (and, when idle,
 /// polling sockets and timers), and a pool for blocking work.
@@ -170,11 +106,7 @@ impl Runtime {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         // Boxed here already: a large future is not copied once more on
         // its way to `Handle::block_on` (see `BOX_FUTURE_THRESHOLD`).
-        if super::should_box::<F>() {
-            self.handle.block_on_small(Box::pin(future))
-        } else {
-            self.handle.block_on_small(future)
-        }
+        super::boxed_if_large!(future => self.handle.block_on_small(future))
     }
 
     /// Spawns a task onto this runtime; see [`crate::spawn`]. Unlike the free
@@ -193,11 +125,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        if super::should_box::<F>() {
-            self.handle.spawn_task(Box::pin(future))
-        } else {
-            self.handle.spawn_task(future)
-        }
+        super::boxed_if_large!(future => self.handle.spawn_task(future))
     }
 
     /// Runs `f` on this runtime's blocking pool; see
@@ -304,9 +232,9 @@ impl Runtime {
             return;
         }
         self.shut_down = true;
-        let inner = &self.handle.inner;
-        inner.shared.begin_shutdown();
-        if inner.lifecycle.wait_done(deadline) {
+        let scheduler = &self.handle.inner.scheduler;
+        scheduler.begin_shutdown();
+        if scheduler.wait_shutdown(deadline) {
             for worker in self.workers.drain(..) {
                 let _ = worker.join();
             }

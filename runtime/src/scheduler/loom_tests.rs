@@ -13,7 +13,8 @@
 //! woken thread must see has to be ordered by the protocol itself.
 
 use super::idle::Idle;
-use super::park::{DriverSleep, Parker, Spin};
+use super::park::Parker;
+use crate::driver::{DriverSleep, Spin};
 use loom::sync::atomic::{AtomicBool, AtomicUsize};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;

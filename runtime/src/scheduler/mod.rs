@@ -1,5 +1,7 @@
 //! The multi-threaded work-stealing scheduler: the state its workers share
-//! (`Shared`) and how a task gets queued (`Schedule for Handle`).
+//! (`Shared`), the scheduler's own `Handle` (what a task holds to get back
+//! into a run queue: `Schedule for Handle`), spawning a future as a task, and
+//! the worker threads' lifecycle up to shutdown (`shutdown`).
 //!
 //! Where a woken or spawned task goes:
 //! - on a worker thread of the same runtime: that worker's LIFO slot (a
@@ -11,21 +13,27 @@
 //!   injector, plus an unpark of one sleeping worker if nobody is searching.
 //!   Socket and timer wakes happen on the worker polling the driver, so they
 //!   take the local path.
+//!
+//! Uses the task layer (`task_core`) and the driver; knows nothing of the
+//! runtime (`rt`) or the blocking pool above it.
 
 mod idle;
-pub(crate) mod maintenance;
 pub(crate) mod park;
+mod shutdown;
 pub(crate) mod worker;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
 
-use crate::rt::Handle;
-use crate::task::{list::OwnedTasks, Notified, RawTask, Schedule};
-use crossbeam_deque::{Injector, Stealer};
+use crate::driver::Driver;
+use crate::task_core::{self, list::OwnedTasks, Id, JoinHandle, Notified, RawTask, Schedule};
+use crossbeam_deque::{Injector, Stealer, Worker as LocalQueue};
 use idle::Idle;
 use park::Parker;
+use shutdown::Lifecycle;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::Arc;
 
 pub(crate) type Task = Notified<Handle>;
 
@@ -47,26 +55,96 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     /// Every live task, for shutdown.
     pub(crate) owned: OwnedTasks,
-    /// Interrupts the worker parked in the IO driver, if any.
-    reactor: magpie_io_driver::ReactorHandle,
+    /// The IO and timer driver the workers take turns at; its reactor handle
+    /// interrupts the worker parked in it.
+    pub(crate) driver: Driver,
+    /// Counts the worker threads out at shutdown.
+    lifecycle: Lifecycle,
     /// Set once by shutdown (any thread); read by workers each loop and by
     /// remote schedules. SeqCst: it orders against injector pushes (see
     /// `push_remote`).
     pub(crate) is_shutdown: AtomicBool,
 }
 
-impl Shared {
-    pub(crate) fn new(remotes: Box<[Remote]>, reactor: magpie_io_driver::ReactorHandle) -> Shared {
-        let n = remotes.len();
-        Shared {
-            injector: Injector::new(),
-            remotes,
-            idle: Idle::new(n),
-            owned: OwnedTasks::new(n),
-            reactor,
-            is_shutdown: AtomicBool::new(false),
-        }
+/// The scheduler of one runtime, as its tasks, workers and the runtime's own
+/// handle hold it. Cheap to clone; every clone refers to the same `Shared`.
+#[derive(Clone)]
+pub(crate) struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Handle {
+    /// A scheduler with `workers` workers around `driver`, and the `Core`s
+    /// their threads run with ([`run_worker`]).
+    pub(crate) fn new(driver: Driver, workers: usize) -> (Handle, Vec<worker::Core>) {
+        let locals: Vec<LocalQueue<Task>> = (0..workers).map(|_| LocalQueue::new_fifo()).collect();
+        let remotes = locals
+            .iter()
+            .map(|local| Remote {
+                stealer: local.stealer(),
+                parker: Parker::new(),
+            })
+            .collect();
+        let handle = Handle {
+            shared: Arc::new(Shared {
+                injector: Injector::new(),
+                remotes,
+                idle: Idle::new(workers),
+                owned: OwnedTasks::new(workers),
+                driver,
+                lifecycle: Lifecycle::new(workers),
+                is_shutdown: AtomicBool::new(false),
+            }),
+        };
+        let cores = locals
+            .into_iter()
+            .enumerate()
+            .map(|(index, local)| worker::Core::new(index, local))
+            .collect();
+        (handle, cores)
     }
+
+    /// The driver the workers take turns at.
+    pub(crate) fn driver(&self) -> &Driver {
+        &self.shared.driver
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        self.shared.num_workers()
+    }
+
+    /// Makes `future` a task of this scheduler and queues it (on this worker
+    /// when called on one). After shutdown began the task is cancelled at
+    /// once (see the protocol in `shutdown`).
+    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (owned, notified, join) = task_core::new_task(future, self.clone(), Id::next());
+        if self.shared.owned.bind(owned) {
+            worker::schedule(self, notified, false);
+        } else {
+            owned.shutdown();
+            drop(notified);
+        }
+        join
+    }
+
+    /// True when both handles refer to the same scheduler.
+    pub(crate) fn ptr_eq(&self, other: &Handle) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+/// A worker thread's body: runs `core`'s loop until shutdown, then counts
+/// the worker out (the last one finalizes the shutdown).
+pub(crate) fn run_worker(handle: &Handle, core: worker::Core) {
+    worker::run(handle.clone(), core);
+    handle.worker_exited();
+}
+
+impl Shared {
 
     pub(crate) fn num_workers(&self) -> usize {
         self.remotes.len()
@@ -107,19 +185,18 @@ impl Shared {
         }
     }
 
-    /// Starts shutdown: later spawns are cancelled at once, and every worker
-    /// is woken to exit.
-    pub(crate) fn begin_shutdown(&self) {
-        self.is_shutdown.store(true, SeqCst);
-        for worker in self.idle.all_workers() {
-            self.unpark(worker);
+    /// Wakes one sleeping worker for work just queued where others can
+    /// steal it; with a single worker there is nobody to wake.
+    pub(crate) fn notify_stealable(&self) {
+        if self.num_workers() > 1 {
+            self.notify_parked();
         }
     }
 
     fn unpark(&self, worker: usize) {
         self.remotes[worker]
             .parker
-            .unpark_or(|| self.reactor.unpark());
+            .unpark_or(|| self.driver.reactor_handle.unpark());
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {
@@ -137,6 +214,6 @@ impl Schedule for Handle {
     }
 
     fn release(&self, task: RawTask) -> bool {
-        self.inner.shared.owned.remove(task)
+        self.shared.owned.remove(task)
     }
 }

@@ -12,6 +12,7 @@
 //! NOTIFIED -> EMPTY) and by unparkers (any -> NOTIFIED); the mutex only
 //! closes the gap between the parker's check and its condvar wait.
 
+use crate::driver::{DriverSleep, Spin};
 use crate::sync::{AtomicUsize, Condvar, Mutex};
 use std::sync::atomic::Ordering::SeqCst;
 
@@ -20,26 +21,6 @@ const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
 const PARKED_DRIVER: usize = 3;
 const SPINNING: usize = 4;
-
-/// What one non-blocking look at the driver found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Spin {
-    /// Nothing yet, and time is left to look again.
-    Again,
-    /// The driver delivered events (tasks may have been woken): stop parking.
-    Woke,
-    /// Spinning is over (or was not worth starting): block instead.
-    Block,
-}
-
-/// The IO driver as a parked worker sees it: polled without blocking while
-/// the worker spins, then blocked in until an event, a deadline or a wake.
-pub(crate) trait DriverSleep {
-    /// Polls the driver once without blocking.
-    fn spin(&mut self) -> Spin;
-    /// Blocks in the driver until an event, a timer deadline or an unpark.
-    fn block(&mut self);
-}
 
 pub(crate) struct Parker {
     state: AtomicUsize,

@@ -9,14 +9,12 @@
 //! runs, so such a wake can always borrow it (if it cannot, the task goes to
 //! the injector, which is always correct).
 
-use super::maintenance::{MaintenanceClock, Polled};
-use super::{Shared, Task};
+use super::{Handle, Shared, Task};
+use crate::driver::{MaintenanceClock, Polled};
 
-use crate::rt::Handle;
 use crossbeam_deque::{Steal, Worker as LocalQueue};
 use std::cell::{Cell, RefCell};
 use std::ptr;
-use std::sync::Arc;
 
 /// Check the injector first once every this many ticks, so remotely
 /// spawned or woken tasks cannot starve behind a busy local queue.
@@ -89,14 +87,14 @@ pub(crate) fn schedule(handle: &Handle, task: Task, is_yield: bool) {
         // SAFETY: CURRENT points to the WorkerContext on `run`'s stack frame
         // while `run` executes on this thread, and is reset before it returns.
         let ctx = unsafe { &*ctx };
-        if Arc::ptr_eq(&ctx.handle.inner, &handle.inner) {
+        if ctx.handle.ptr_eq(handle) {
             if let Ok(mut core) = ctx.core.try_borrow_mut() {
-                schedule_local(&handle.inner.shared, &mut core, task, is_yield);
+                schedule_local(&handle.shared, &mut core, task, is_yield);
                 return;
             }
         }
     }
-    handle.inner.shared.push_remote(task);
+    handle.shared.push_remote(task);
 }
 
 fn schedule_local(shared: &Shared, core: &mut Core, task: Task, is_yield: bool) {
@@ -110,8 +108,8 @@ fn schedule_local(shared: &Shared, core: &mut Core, task: Task, is_yield: bool) 
         false
     };
     // Work others can steal appeared: wake a sleeper if nobody searches.
-    if pushed && !core.defer_notify && shared.num_workers() > 1 {
-        shared.notify_parked();
+    if pushed && !core.defer_notify {
+        shared.notify_stealable();
     }
 }
 
@@ -142,7 +140,7 @@ pub(crate) fn run(handle: Handle, core: Core) {
     };
     let prev = CURRENT.with(|c| c.replace(&ctx));
     let _reset = ResetCurrent(prev);
-    let shared = &ctx.handle.inner.shared;
+    let shared = &*ctx.handle.shared;
 
     while !shared.is_shutdown() {
         if let Some(task) = next_task(&ctx, shared) {
@@ -267,9 +265,7 @@ fn run_task(ctx: &WorkerContext, shared: &Shared, task: Task) {
                 // where others can steal it.
                 core.local.push(task);
                 drop(core);
-                if shared.num_workers() > 1 {
-                    shared.notify_parked();
-                }
+                shared.notify_stealable();
                 return;
             }
             task
@@ -299,7 +295,7 @@ fn park(ctx: &WorkerContext, shared: &Shared) {
         }
         return;
     }
-    let driver = &ctx.handle.inner.driver;
+    let driver = &shared.driver;
     let parker = &shared.remotes[index].parker;
     let drove = driver.try_park(|sleep| {
         ctx.core.borrow_mut().defer_notify = true;
@@ -316,8 +312,8 @@ fn park(ctx: &WorkerContext, shared: &Shared) {
     // whole burst lets another worker steal the rest.
     let has_spare_work = !core.local.is_empty();
     drop(core);
-    if drove && has_spare_work && shared.num_workers() > 1 {
-        shared.notify_parked();
+    if drove && has_spare_work {
+        shared.notify_stealable();
     }
 }
 
@@ -325,15 +321,15 @@ fn park(ctx: &WorkerContext, shared: &Shared) {
 /// driver park; returns what the poll found.
 fn maintain(ctx: &WorkerContext) -> Polled {
     ctx.core.borrow_mut().defer_notify = true;
-    let found = ctx.handle.inner.driver.maintain();
+    let shared = &ctx.handle.shared;
+    let found = shared.driver.maintain();
     let has_work = {
         let mut core = ctx.core.borrow_mut();
         core.defer_notify = false;
         !core.local.is_empty()
     };
-    let shared = &ctx.handle.inner.shared;
-    if has_work && shared.num_workers() > 1 {
-        shared.notify_parked();
+    if has_work {
+        shared.notify_stealable();
     }
     found
 }

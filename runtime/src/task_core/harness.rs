@@ -9,7 +9,7 @@ use super::error::JoinError;
 use super::id::IdGuard;
 use super::raw::{Cell, Header, RawTask, Stage};
 use super::{waker, Notified, Output, Schedule};
-use crate::task::state::{ToIdle, ToRunning};
+use crate::task_core::state::{ToIdle, ToRunning};
 use std::any::Any;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -72,9 +72,11 @@ where
     let stage = cell.stage.get();
     let polled = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: RUNNING grants exclusive access to the stage, which holds
-        // the future until completion; the future never moves (the task
-        // allocation is never moved), so pinning it is sound.
+        // the future until completion.
         match unsafe { &mut *stage } {
+            // SAFETY: the future never moves (the task allocation is never
+            // moved, and the stage is only replaced by dropping the future
+            // in place), so pinning it is sound.
             Stage::Running(fut) => unsafe { Pin::new_unchecked(fut) }.poll(&mut cx),
             _ => unreachable!("a task was polled after completion"),
         }

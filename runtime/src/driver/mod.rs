@@ -31,10 +31,20 @@
 //! Shared state: `core` (the reactor and the spin policy) is guarded by its
 //! mutex, held by the one worker polling it; `timer` and `reactor_handle`
 //! are internally synchronised.
+//!
+//! This module owns the driver and all of its pacing: the idle spin
+//! (`idle_spin`), how often busy workers poll it (`maintenance`) and the
+//! interface a parked worker sleeps through (`sleep`). It uses the timer and
+//! IO-driver crates and nothing of the scheduler, which calls into it.
 
-use super::idle_spin::IdleSpin;
-use crate::scheduler::maintenance::Polled;
-use crate::scheduler::park::{DriverSleep, Spin};
+mod idle_spin;
+pub(crate) mod maintenance;
+mod sleep;
+
+pub(crate) use maintenance::{MaintenanceClock, Polled};
+pub(crate) use sleep::{DriverSleep, Spin};
+
+use idle_spin::IdleSpin;
 use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 

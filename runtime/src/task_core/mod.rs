@@ -1,31 +1,18 @@
-//! Tasks: spawned futures, their handles, and the public `magpie::task` API.
+//! The task layer: one allocation per task with one atomic state word
+//! (`state`, `raw`, `harness`, `waker`), the list of a runtime's live tasks
+//! (`list`), and the task types users hold (`JoinHandle`, `AbortHandle`,
+//! `JoinError`, `Id`, `yield_now`). The scheduler sees a task only as a
+//! `Notified` to run, and a task reaches its scheduler only through the
+//! `Schedule` trait.
 //!
-//! [`spawn`] runs a future as a task on the runtime's workers and
-//! [`spawn_blocking`] runs a closure on the blocking pool; both return a
-//! [`JoinHandle`] that yields the output, or a [`JoinError`] when the task
-//! panicked or was aborted. A [`JoinSet`] collects the results of many tasks
-//! as they complete; [`yield_now`] lets the other tasks of a worker run.
-//!
-//! ```
-//! # use magpie_runtime as magpie;
-//! let rt = magpie::runtime::Runtime::new().unwrap();
-//! rt.block_on(async {
-//!     let computed = magpie::task::spawn(async { 6 * 7 });
-//!     let read = magpie::task::spawn_blocking(|| "from a blocking thread".len());
-//!     assert_eq!(computed.await.unwrap(), 42);
-//!     assert_eq!(read.await.unwrap(), 22);
-//! });
-//! ```
-
-// The internals (`state`, `raw`, `harness`, `waker`, `list`) implement one
-// allocation per task with one atomic state word; the scheduler sees a task
-// only as a `Notified` to run, through the `Schedule` trait.
+//! The bottom layer: it uses nothing of the scheduler, the blocking pool or
+//! the runtime. The public `magpie::task` module (`lib.rs`) re-exports its
+//! user-facing types next to the runtime's spawn functions.
 
 mod error;
 mod harness;
 mod id;
 mod join_handle;
-mod join_set;
 pub(crate) mod list;
 mod raw;
 pub(crate) mod state;
@@ -38,11 +25,7 @@ mod loom_tests;
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join_handle::{AbortHandle, JoinHandle};
-pub use join_set::JoinSet;
 pub use yield_now::yield_now;
-
-pub use crate::blocking::spawn_blocking;
-pub use crate::rt::spawn;
 
 pub(crate) use raw::RawTask;
 

@@ -6,7 +6,7 @@
 //! The ready list is shared with those wakers: they push (any thread), the
 //! set pops (its owner).
 
-use super::{AbortHandle, JoinHandle, Output};
+use crate::task_core::{AbortHandle, JoinHandle, Output};
 use parking_lot::Mutex;
 use slab::Slab;
 use std::collections::VecDeque;
@@ -310,11 +310,7 @@ impl<T: Send + 'static> JoinSet<T> {
     {
         // Boxed before it is passed on, like `crate::spawn` does (see
         // `BOX_FUTURE_THRESHOLD`): this frame's copy would add to the stack.
-        if crate::rt::should_box::<F>() {
-            self.insert(crate::spawn(Box::pin(future)))
-        } else {
-            self.insert(crate::spawn(future))
-        }
+        super::boxed_if_large!(future => self.insert(super::spawn(future)))
     }
 
     /// Spawns `future` onto the runtime of `handle` as a member of the set.
@@ -338,15 +334,11 @@ impl<T: Send + 'static> JoinSet<T> {
     /// });
     /// assert_eq!(total, 60);
     /// ```
-    pub fn spawn_on<F>(&mut self, future: F, handle: &crate::runtime::Handle) -> AbortHandle
+    pub fn spawn_on<F>(&mut self, future: F, handle: &super::Handle) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
     {
-        if crate::rt::should_box::<F>() {
-            self.insert(handle.spawn(Box::pin(future)))
-        } else {
-            self.insert(handle.spawn(future))
-        }
+        super::boxed_if_large!(future => self.insert(handle.spawn(future)))
     }
 
     /// Runs `f` on the blocking pool as a member of the set.
@@ -377,7 +369,7 @@ impl<T: Send + 'static> JoinSet<T> {
     where
         F: FnOnce() -> T + Send + 'static,
     {
-        self.insert(crate::task::spawn_blocking(f))
+        self.insert(super::spawn_blocking(f))
     }
 
     fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
