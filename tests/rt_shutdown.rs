@@ -90,27 +90,38 @@ fn dropping_the_runtime_drops_every_pending_future() {
             let _tx = tx;
             let _ = receiver.await;
         }));
-        // A task that spawns children from its destructor, at shutdown.
-        let t = token.clone();
-        handles.push(rt.spawn(async move {
-            struct SpawnOnDrop(Arc<()>);
-            impl Drop for SpawnOnDrop {
-                fn drop(&mut self) {
-                    let t = self.0.clone();
-                    // Spawning during shutdown gives a cancelled task, not a
-                    // panic; its future is dropped at once.
-                    if let Ok(handle) = magpie::runtime::Handle::try_current() {
-                        drop(handle.spawn(async move {
-                            let _t = t;
-                            pending::<()>().await;
-                        }));
-                    }
-                }
+        // A task that spawns a child from its destructor, at shutdown. The guard is
+        // moved into the future, not made by it, so it is dropped whether or not the
+        // task was ever polled; it hands the child's join handle out to the test.
+        struct SpawnOnDrop {
+            handle: magpie::runtime::Handle,
+            token: Arc<()>,
+            spawned: mpsc::Sender<task::JoinHandle<()>>,
+        }
+        impl Drop for SpawnOnDrop {
+            fn drop(&mut self) {
+                let t = self.token.clone();
+                // A panic here would make the parent's outcome a panic, which the
+                // `is_cancelled` check below rejects.
+                let child = self.handle.spawn(async move {
+                    let _t = t;
+                    pending::<()>().await;
+                });
+                self.spawned.send(child).unwrap();
             }
-            let _s = SpawnOnDrop(t);
+        }
+        let (spawned_tx, spawned_rx) = mpsc::channel();
+        let guard = SpawnOnDrop {
+            handle: rt.handle().clone(),
+            token: token.clone(),
+            spawned: spawned_tx,
+        };
+        handles.push(rt.spawn(async move {
+            let _guard = guard;
             pending::<()>().await;
         }));
         drop(rt);
+        // The child's future was dropped at once, so it holds no token either.
         assert_eq!(
             Arc::strong_count(&token),
             1,
@@ -120,6 +131,15 @@ fn dropping_the_runtime_drops_every_pending_future() {
             let err = futures::executor::block_on(h).unwrap_err();
             assert!(err.is_cancelled(), "{err:?}");
         }
+        // Spawning during shutdown gives a cancelled task, not a panic.
+        let child = spawned_rx
+            .try_recv()
+            .expect("the destructor ran during shutdown and spawned a child");
+        let err = futures::executor::block_on(child).unwrap_err();
+        assert!(
+            err.is_cancelled(),
+            "a spawn during shutdown is cancelled: {err:?}"
+        );
         assert_runtime_freed(&probe);
     });
 }
