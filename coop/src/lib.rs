@@ -7,6 +7,13 @@
 //! operation that ends up `Pending` gets its unit back). With the budget spent, IO
 //! operations wake their task at once and return `Pending`, so the task goes back to
 //! the run queue behind the others. Outside [`budget`] there is no limit.
+//!
+//! The sync primitives (`magpie-sync`) spend it the same way: a receive or
+//! an acquire that completes at once costs a unit, so a task looping on an
+//! always-ready channel or lock yields too.
+//!
+//! Uses nothing but std; the IO driver, the sync primitives and the runtime
+//! use it.
 
 use std::cell::Cell;
 use std::task::{Context, Poll};
@@ -99,31 +106,20 @@ pub fn poll_unit(cx: &mut Context<'_>) -> Poll<BudgetUnit> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-    use std::task::{Wake, Waker};
+    use futures_test::task::new_count_waker;
 
     use super::*;
 
-    struct CountingWaker(AtomicUsize);
-
-    impl Wake for CountingWaker {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
     #[test]
     fn budget_runs_out_after_the_task_poll_budget() {
-        let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
-        let waker = Waker::from(counter.clone());
+        let (waker, counter) = new_count_waker();
         let mut cx = Context::from_waker(&waker);
         budget(|| {
             for _ in 0..TASK_POLL_BUDGET {
                 assert!(poll_proceed(&mut cx).is_ready());
             }
             assert!(poll_proceed(&mut cx).is_pending());
-            assert_eq!(counter.0.load(Ordering::SeqCst), 1, "woken to run again");
+            assert_eq!(counter.get(), 1, "woken to run again");
         });
         // Outside a budget there is no limit.
         for _ in 0..1000 {

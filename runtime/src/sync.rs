@@ -3,6 +3,8 @@
 //! versions, so the loom tests explore every interleaving of those protocols;
 //! otherwise the atomics are std's and the lock/condvar pair is parking_lot's
 //! (behind a small by-value API that both implementations share).
+//!
+//! The bottom of the crate: uses nothing of it; every layer may use it.
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, AtomicUsize};

@@ -35,9 +35,7 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     WAKER.with(|(parker, waker)| {
         let mut cx = Context::from_waker(waker);
         loop {
-            if let Poll::Ready(out) =
-                magpie_coop::budget(|| future.as_mut().poll(&mut cx))
-            {
+            if let Poll::Ready(out) = magpie_coop::budget(|| future.as_mut().poll(&mut cx)) {
                 return out;
             }
             parker.0.park();

@@ -181,7 +181,8 @@ impl Handle {
     /// ```
     pub fn enter(&self) -> EnterGuard {
         let scheduler = &self.inner.scheduler;
-        let shard = worker::current_index().unwrap_or_else(|| scheduler.driver().shard_for_thread());
+        let shard =
+            worker::current_index().unwrap_or_else(|| scheduler.driver().shard_for_thread());
         context::enter(self, shard)
     }
 }

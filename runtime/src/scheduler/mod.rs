@@ -145,7 +145,6 @@ pub(crate) fn run_worker(handle: &Handle, core: worker::Core) {
 }
 
 impl Shared {
-
     pub(crate) fn num_workers(&self) -> usize {
         self.remotes.len()
     }

@@ -93,7 +93,9 @@ impl Handle {
     /// to exit.
     pub(crate) fn begin_shutdown(&self) {
         let shared = &self.shared;
-        shared.is_shutdown.store(true, std::sync::atomic::Ordering::SeqCst);
+        shared
+            .is_shutdown
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         for worker in shared.idle.all_workers() {
             shared.unpark(worker);
         }

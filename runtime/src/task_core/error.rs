@@ -2,12 +2,18 @@
 //! panicked).
 
 use super::Id;
+use parking_lot::Mutex;
 use std::any::Any;
 use std::fmt;
 
 enum Repr {
     Cancelled,
-    Panic(Box<dyn Any + Send + 'static>),
+    /// The payload is `Send` but not `Sync`, yet `Display` and `Debug` read
+    /// it through `&JoinError`, which may be shared between threads. The
+    /// mutex makes that sound by construction (`Mutex<T: Send>` is `Sync`):
+    /// two threads formatting one error take turns. Only those two readers
+    /// ever lock it; `try_into_panic` takes it by value.
+    Panic(Mutex<Box<dyn Any + Send + 'static>>),
 }
 
 /// A task failed to produce its output: it was cancelled (aborted, or the
@@ -30,11 +36,6 @@ pub struct JoinError {
     id: Id,
 }
 
-// SAFETY: the only non-Sync field is the panic payload, which is never
-// accessed through a shared reference (only moved out by `into_panic`), so
-// sharing a `&JoinError` between threads cannot touch it concurrently.
-unsafe impl Sync for JoinError {}
-
 impl JoinError {
     pub(crate) fn cancelled(id: Id) -> JoinError {
         JoinError {
@@ -45,7 +46,7 @@ impl JoinError {
 
     pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
-            repr: Repr::Panic(payload),
+            repr: Repr::Panic(Mutex::new(payload)),
             id,
         }
     }
@@ -123,7 +124,7 @@ impl JoinError {
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(payload) => Ok(payload),
+            Repr::Panic(payload) => Ok(payload.into_inner()),
             Repr::Cancelled => Err(self),
         }
     }
@@ -155,7 +156,7 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
-            Repr::Panic(p) => match panic_message(p.as_ref()) {
+            Repr::Panic(p) => match panic_message(p.lock().as_ref()) {
                 Some(msg) => write!(f, "task {} panicked with message {msg:?}", self.id),
                 None => write!(f, "task {} panicked", self.id),
             },
@@ -167,7 +168,7 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled({:?})", self.id),
-            Repr::Panic(p) => match panic_message(p.as_ref()) {
+            Repr::Panic(p) => match panic_message(p.lock().as_ref()) {
                 Some(msg) => write!(f, "JoinError::Panic({:?}, {msg:?}, ...)", self.id),
                 None => write!(f, "JoinError::Panic({:?}, ...)", self.id),
             },
@@ -180,5 +181,38 @@ impl std::error::Error for JoinError {}
 impl From<JoinError> for std::io::Error {
     fn from(e: JoinError) -> std::io::Error {
         std::io::Error::other(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `JoinError` is `Send + Sync` because its parts are, with no unsafe
+    /// impl: this fails to compile if the payload's guard is removed.
+    #[test]
+    fn join_error_is_send_and_sync_by_construction() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<JoinError>();
+    }
+
+    #[test]
+    fn a_shared_error_formats_its_panic_message_from_several_threads() {
+        let error = JoinError::panic(Id::next(), Box::new(String::from("boom")));
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..100 {
+                        assert!(error.to_string().contains("\"boom\""));
+                        assert!(format!("{error:?}").contains("boom"));
+                    }
+                });
+            }
+        });
+        let payload = error.into_panic();
+        assert_eq!(
+            payload.downcast_ref::<String>().map(String::as_str),
+            Some("boom")
+        );
     }
 }

@@ -42,6 +42,11 @@ unsafe fn drop_stage<F: Future>(stage: *mut Stage<F>) -> Result<(), Box<dyn Any 
 }
 
 /// Vtable `run`: consumes a queued reference.
+///
+/// # Safety
+/// `ptr` is the header of a live `Cell<F, S>` (the vtable was built for
+/// exactly these types), and the caller gives up one queued reference (the
+/// one NOTIFIED accounts for).
 pub(super) unsafe fn run<F, S>(ptr: NonNull<Header>)
 where
     F: Future + Send + 'static,
@@ -183,6 +188,10 @@ where
 }
 
 /// Vtable `schedule`: consumes a reference that becomes the queued one.
+///
+/// # Safety
+/// `ptr` is the header of a live `Cell<F, S>`, NOTIFIED was just set for
+/// this call, and the caller gives up one reference to the queue.
 pub(super) unsafe fn schedule<F, S>(ptr: NonNull<Header>)
 where
     F: Future,
@@ -197,7 +206,12 @@ where
     }
 }
 
-/// Vtable `dealloc`.
+/// Vtable `dealloc`: frees the allocation.
+///
+/// # Safety
+/// `ptr` is the header of a `Cell<F, S>` allocated by `Cell::allocate`,
+/// whose reference count just reached zero: nothing can reach it any more,
+/// and it is freed exactly once.
 pub(super) unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: the reference count reached zero, so this is the only access;
     // the allocation was made by `Box<Cell<F, S>>`. Dropping a leftover
@@ -208,6 +222,12 @@ pub(super) unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
 }
 
 /// Vtable `try_read_output`: `dst` is a `*mut Poll<Output<F::Output>>`.
+///
+/// # Safety
+/// `ptr` is the header of a live `Cell<F, S>`; the caller is its
+/// `JoinHandle` (the only reader of the output and owner of the join waker
+/// slot while JOIN_WAKER is clear), and `dst` is valid for writes of a
+/// `Poll<Output<F::Output>>`.
 pub(super) unsafe fn try_read_output<F: Future, S>(
     ptr: NonNull<Header>,
     dst: *mut (),
@@ -264,6 +284,11 @@ unsafe fn can_read_output<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> boo
 }
 
 /// Vtable `drop_join_handle`: consumes the handle's reference.
+///
+/// # Safety
+/// `ptr` is the header of a live `Cell<F, S>`, the caller is its
+/// `JoinHandle` being dropped (JOIN_INTEREST is set and cleared here, once),
+/// and it gives up the handle's reference.
 pub(super) unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: the vtable matches; the handle holds a reference.
     let cell = unsafe { cell::<F, S>(ptr) };
@@ -284,6 +309,10 @@ pub(super) unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
 
 /// Vtable `shutdown`: consumes one reference; drops the future if the task
 /// is idle or queued, otherwise leaves CANCELLED for its poller.
+///
+/// # Safety
+/// `ptr` is the header of a live `Cell<F, S>`, and the caller gives up one
+/// reference (the owned-task list's, or a queued one at spawn after close).
 pub(super) unsafe fn shutdown<F, S>(ptr: NonNull<Header>)
 where
     F: Future,

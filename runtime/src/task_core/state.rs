@@ -19,16 +19,36 @@ use std::fmt;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 
 /// The task is being polled (or cancelled) by exactly one thread.
+/// Set: `transition_to_running` (a worker took its queued `Notified`), or
+/// `transition_to_shutdown` on an idle task (shutdown claims the future).
+/// Cleared: `transition_to_idle` (the poll returned `Pending`), or together
+/// with setting COMPLETE in `transition_to_complete`.
 const RUNNING: usize = 0b00_0001;
 /// The future is gone and the output (or error) is stored.
+/// Set: `transition_to_complete`, once. Never cleared.
 const COMPLETE: usize = 0b00_0010;
 /// The task is in a run queue, or must be re-queued after its current poll.
+/// Set: at creation (the task is queued once), by a wake of an idle or
+/// running task (`transition_to_notified_by_val` / `_by_ref`), and by
+/// `transition_to_aborted` of a task that is not complete.
+/// Cleared: `transition_to_running` (the queued reference is being run).
+/// A poll that ends with it still set (`ToIdle::Notified`) keeps it and
+/// re-queues the poller's reference.
 const NOTIFIED: usize = 0b00_0100;
 /// A `JoinHandle` still exists and may read the output.
+/// Set: at creation. Cleared: `drop_join_interest` (the handle is dropped,
+/// after reading the output or not). Never set again.
 const JOIN_INTEREST: usize = 0b00_1000;
-/// The join waker slot holds a waker the task must wake on completion.
+/// The join waker slot holds a waker the task must wake on completion; while
+/// set, the task side owns the slot, while clear, the `JoinHandle` does.
+/// Set: `set_join_waker` (the handle stored a waker, task not complete).
+/// Cleared: `unset_join_waker` (the handle takes the slot back to replace the
+/// waker), `unset_join_waker_after_complete` (the completer woke it and hands
+/// the slot back), or `drop_join_interest` on a task not yet complete.
 const JOIN_WAKER: usize = 0b01_0000;
 /// The task was aborted; the next time it is taken to run, its future is dropped.
+/// Set: `transition_to_aborted` (`abort()`) or `transition_to_shutdown`
+/// (runtime shutdown). Never cleared: a cancelled task stays cancelled.
 const CANCELLED: usize = 0b10_0000;
 
 const FLAG_BITS: u32 = 6;
@@ -82,6 +102,7 @@ impl fmt::Debug for Snapshot {
 }
 
 /// Outcome of taking a queued task to run it.
+#[must_use = "the outcome says who now owns the future"]
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum ToRunning {
     /// The caller now owns the future and must poll it.
@@ -93,6 +114,7 @@ pub(crate) enum ToRunning {
 }
 
 /// Outcome of the end of a poll that returned `Pending`.
+#[must_use = "the outcome says what happens to the poller's reference"]
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum ToIdle {
     /// Nobody woke the task during the poll; the caller drops its reference.
@@ -105,6 +127,7 @@ pub(crate) enum ToIdle {
 }
 
 /// Outcome of a wake.
+#[must_use = "on `Schedule` the caller holds a reference it must queue"]
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Wake {
     /// Nothing to schedule (already queued, running, or complete).
@@ -367,7 +390,7 @@ mod tests {
     #[test]
     fn wake_while_running_requeues_after_poll() {
         let st = state();
-        st.transition_to_running();
+        assert_eq!(st.transition_to_running(), ToRunning::Poll);
         assert_eq!(st.transition_to_notified_by_ref(), Wake::Nothing);
         assert_eq!(st.transition_to_idle(), ToIdle::Notified);
         assert!(st.load().is_notified() && !st.load().is_running());
@@ -376,8 +399,8 @@ mod tests {
     #[test]
     fn wake_by_val_transfers_or_drops_reference() {
         let st = state();
-        st.transition_to_running();
-        st.transition_to_idle();
+        assert_eq!(st.transition_to_running(), ToRunning::Poll);
+        assert_eq!(st.transition_to_idle(), ToIdle::Idle);
         st.ref_inc(); // a waker
         assert_eq!(
             st.transition_to_notified_by_val(),
@@ -393,8 +416,8 @@ mod tests {
     #[test]
     fn abort_idle_schedules_and_run_cancels() {
         let st = state();
-        st.transition_to_running();
-        st.transition_to_idle();
+        assert_eq!(st.transition_to_running(), ToRunning::Poll);
+        assert_eq!(st.transition_to_idle(), ToIdle::Idle);
         assert_eq!(st.transition_to_aborted(), Wake::Schedule);
         assert!(st.load().is_cancelled() && st.load().is_notified());
         assert_eq!(st.transition_to_running(), ToRunning::Cancel);
@@ -405,7 +428,7 @@ mod tests {
     #[test]
     fn abort_while_running_cancels_at_idle() {
         let st = state();
-        st.transition_to_running();
+        assert_eq!(st.transition_to_running(), ToRunning::Poll);
         assert_eq!(st.transition_to_aborted(), Wake::Nothing);
         assert_eq!(st.transition_to_idle(), ToIdle::Cancel);
     }
@@ -420,7 +443,7 @@ mod tests {
     #[test]
     fn abort_of_complete_task_is_noop() {
         let st = state();
-        st.transition_to_running();
+        assert_eq!(st.transition_to_running(), ToRunning::Poll);
         st.transition_to_complete();
         assert_eq!(st.transition_to_aborted(), Wake::Nothing);
         assert!(!st.load().is_cancelled());
@@ -430,7 +453,7 @@ mod tests {
     fn complete_reports_join_interest_and_waker() {
         let st = state();
         st.set_join_waker().unwrap();
-        st.transition_to_running();
+        assert_eq!(st.transition_to_running(), ToRunning::Poll);
         let prev = st.transition_to_complete();
         assert!(prev.is_join_interested() && prev.is_join_waker_set());
         assert!(st.load().is_complete() && !st.load().is_running());
@@ -441,7 +464,7 @@ mod tests {
     #[test]
     fn join_waker_cannot_be_set_after_complete() {
         let st = state();
-        st.transition_to_running();
+        assert_eq!(st.transition_to_running(), ToRunning::Poll);
         st.transition_to_complete();
         assert!(st.set_join_waker().is_err());
     }
@@ -452,7 +475,7 @@ mod tests {
         // and the completer cleared JOIN_WAKER before the handle's CAS.
         let st = state();
         st.set_join_waker().unwrap();
-        st.transition_to_running();
+        assert_eq!(st.transition_to_running(), ToRunning::Poll);
         st.transition_to_complete();
         assert!(st.unset_join_waker_after_complete());
         assert!(st.unset_join_waker().unwrap_err().is_complete());
@@ -466,7 +489,7 @@ mod tests {
         assert!(!prev.is_complete() && prev.is_join_waker_set());
         let now = st.load();
         assert!(!now.is_join_interested() && !now.is_join_waker_set());
-        st.transition_to_running();
+        assert_eq!(st.transition_to_running(), ToRunning::Poll);
         assert!(!st.transition_to_complete().is_join_interested());
     }
 
@@ -474,7 +497,7 @@ mod tests {
     fn dropping_join_handle_after_complete_leaves_waker_to_completer() {
         let st = state();
         st.set_join_waker().unwrap();
-        st.transition_to_running();
+        assert_eq!(st.transition_to_running(), ToRunning::Poll);
         st.transition_to_complete();
         let prev = st.drop_join_interest();
         assert!(prev.is_complete());
@@ -487,7 +510,7 @@ mod tests {
         assert!(st.transition_to_shutdown());
         assert!(st.load().is_running() && st.load().is_cancelled());
         let st = state();
-        st.transition_to_running();
+        assert_eq!(st.transition_to_running(), ToRunning::Poll);
         assert!(!st.transition_to_shutdown());
         assert_eq!(st.transition_to_idle(), ToIdle::Cancel);
     }

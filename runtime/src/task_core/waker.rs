@@ -15,11 +15,21 @@ fn raw(data: *const ()) -> RawTask {
     unsafe { RawTask::from_header(NonNull::new_unchecked(data as *mut Header)) }
 }
 
+/// `RawWakerVTable::clone`: adds a reference for the new waker.
+///
+/// # Safety
+/// `data` comes from a waker built with `VTABLE`: a live task header on
+/// which the waker holds (or borrows) a reference.
 unsafe fn clone(data: *const ()) -> RawWaker {
     raw(data).header().state.ref_inc();
     RawWaker::new(data, &VTABLE)
 }
 
+/// `RawWakerVTable::wake`: wakes and consumes the waker's reference.
+///
+/// # Safety
+/// `data` comes from an owned waker built with `VTABLE` (it holds one
+/// reference, which this call consumes; the waker is not used again).
 unsafe fn wake(data: *const ()) {
     let task = raw(data);
     match task.header().state.transition_to_notified_by_val() {
@@ -34,6 +44,10 @@ unsafe fn wake(data: *const ()) {
     }
 }
 
+/// `RawWakerVTable::wake_by_ref`: wakes, keeping the waker's reference.
+///
+/// # Safety
+/// `data` comes from a waker built with `VTABLE` that is still alive.
 unsafe fn wake_by_ref(data: *const ()) {
     let task = raw(data);
     if task.header().state.transition_to_notified_by_ref() == Wake::Schedule {
@@ -42,6 +56,11 @@ unsafe fn wake_by_ref(data: *const ()) {
     }
 }
 
+/// `RawWakerVTable::drop`: gives up the waker's reference.
+///
+/// # Safety
+/// `data` comes from an owned waker built with `VTABLE`, dropped once (a
+/// borrowed waker is never dropped: see `borrowed`).
 unsafe fn drop_waker(data: *const ()) {
     raw(data).drop_reference();
 }
