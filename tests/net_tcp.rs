@@ -165,10 +165,8 @@ fn ensure_descriptor_limit(wanted: libc::rlim_t) {
         rlim_max: 0,
     };
     // SAFETY: `limit` is a valid, writable rlimit for the call to fill in.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-        0
-    );
+    let result = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    assert_eq!(result, 0);
     if limit.rlim_cur >= wanted {
         return;
     }

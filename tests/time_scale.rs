@@ -15,7 +15,11 @@ use std::sync::Arc;
 /// cascade down before they fire).
 fn requested(i: u64) -> Duration {
     let base = 1 + i % 20;
-    Duration::from_millis(if i % 10 == 0 { base + 64 } else { base })
+    Duration::from_millis(if i.is_multiple_of(10) {
+        base + 64
+    } else {
+        base
+    })
 }
 
 #[test]

@@ -16,10 +16,8 @@ fn set_descriptor_limit(soft: libc::rlim_t) -> libc::rlimit {
         rlim_max: 0,
     };
     // SAFETY: `previous` is a valid, writable rlimit for the call to fill in.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut previous) },
-        0
-    );
+    let result = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut previous) };
+    assert_eq!(result, 0);
     let lowered = libc::rlimit {
         rlim_cur: soft.min(previous.rlim_max),
         rlim_max: previous.rlim_max,
