@@ -24,6 +24,11 @@
 
 #![deny(missing_docs)]
 
+// `select!`, `join!`, `try_join!` and `pin!` are `#[macro_export]`ed from here, so they are
+// `magpie::select!` etc.; the module itself only holds what their expansions name.
+#[doc(hidden)]
+pub mod macros;
+
 pub use magpie_runtime::spawn;
 pub use magpie_runtime::{runtime, task};
 
@@ -57,6 +62,15 @@ pub mod time {
 /// cargo feature of its name (`hyper`: hyper 1.x's executor, timer and IO traits).
 #[cfg(feature = "hyper")]
 pub mod compat;
+
+/// Asynchronous IO with tokio's names: the `futures-io` traits (`AsyncRead`,
+/// `AsyncWrite`, `AsyncBufRead`, `AsyncSeek`), the extension traits carrying futures'
+/// methods and tokio's extras (`read_buf`, `read_u32`, `write_all_buf`, `shutdown`, ...),
+/// `BufReader`, `BufWriter`, `copy`, `copy_bidirectional`, `split`, `duplex`, `empty`,
+/// `sink` and `repeat`.
+pub mod io {
+    pub use magpie_io::*;
+}
 
 /// TCP and UDP sockets driven by the runtime's reactor.
 pub mod net {
