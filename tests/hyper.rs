@@ -5,6 +5,9 @@
 //!
 //! Every wait is bounded, so a lost wakeup fails a test instead of hanging it.
 
+mod common;
+
+use common::bounded;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -26,20 +29,10 @@ use hyper::{Method, Request, Response, StatusCode};
 use magpie::compat::hyper::{MagpieExecutor, MagpieIo, MagpieSleep, MagpieTimer};
 use magpie::net::{TcpListener, TcpStream};
 
-/// The longest any healthy test step takes, by far.
-const HANG_LIMIT: Duration = Duration::from_secs(10);
-
 /// Response header naming the server-side connection (1-based, in accept order).
 const CONNECTION_HEADER: &str = "x-connection";
 /// Response header counting the requests served so far on that connection (1-based).
 const REQUEST_ON_CONNECTION_HEADER: &str = "x-request-on-connection";
-
-/// Runs a test step, failing the test if it takes longer than any healthy run could.
-async fn bounded<T>(step: impl Future<Output = T>) -> T {
-    magpie::time::timeout(HANG_LIMIT, step)
-        .await
-        .expect("the test hung: a request, a read or a task never finished")
-}
 
 fn full(body: impl Into<Bytes>) -> Full<Bytes> {
     Full::new(body.into())
@@ -223,7 +216,7 @@ async fn body_of(response: Response<Incoming>) -> Bytes {
 
 #[magpie::test]
 async fn hyper_client_gets_two_responses_over_one_kept_alive_connection() {
-    bounded(async {
+    bounded("the test body", async {
         let server = TestServer::start(Protocol::http1()).await;
         let mut client = http1_client(server.addr, false).await;
 
@@ -297,7 +290,7 @@ fn curl_gets_two_responses_over_one_kept_alive_connection() {
 /// adapters' partial reads and writes lose and reorder nothing.
 #[magpie::test]
 async fn large_bodies_round_trip_with_and_without_vectored_writes() {
-    bounded(async {
+    bounded("the test body", async {
         let body: Bytes = (0..1024 * 1024 + 17)
             .map(|i: u32| (i % 251) as u8)
             .collect::<Vec<u8>>()
@@ -337,7 +330,7 @@ async fn large_bodies_round_trip_with_and_without_vectored_writes() {
 /// An upgraded connection wrapped in `MagpieIo` is a `futures-io` stream on both ends.
 #[magpie::test]
 async fn upgraded_connection_works_with_futures_io() {
-    bounded(async {
+    bounded("the test body", async {
         let server = TestServer::start(Protocol::http1()).await;
         let mut client = http1_client(server.addr, false).await;
         let request = Request::get("/upgrade")
@@ -372,7 +365,7 @@ async fn upgraded_connection_works_with_futures_io() {
 /// HTTP/2 needs an executor on both ends: every stream runs as a magpie task.
 #[magpie::test]
 async fn http2_serves_concurrent_requests_through_magpie_executor() {
-    bounded(async {
+    bounded("the test body", async {
         let server = TestServer::start(Protocol::Http2).await;
         let stream = TcpStream::connect(server.addr).await.expect("connect");
         let (sender, connection) = hyper::client::conn::http2::Builder::new(MagpieExecutor)
@@ -413,7 +406,7 @@ async fn http2_serves_concurrent_requests_through_magpie_executor() {
 /// headers is disconnected after the timeout, not before it, and not much later.
 #[magpie::test]
 async fn header_read_timeout_fires_on_magpie_timer() {
-    bounded(async {
+    bounded("the test body", async {
         let timeout = Duration::from_millis(150);
         let mut builder = http1::Builder::new();
         builder.timer(MagpieTimer).header_read_timeout(timeout);
@@ -459,7 +452,7 @@ async fn header_read_timeout_fires_on_magpie_timer() {
 
 #[magpie::test]
 async fn timer_sleeps_never_complete_early() {
-    bounded(async {
+    bounded("the test body", async {
         let start = Instant::now();
         MagpieTimer.sleep(Duration::from_millis(20)).await;
         assert!(start.elapsed() >= Duration::from_millis(20));
@@ -476,7 +469,7 @@ async fn timer_sleeps_never_complete_early() {
 
 #[magpie::test]
 async fn timer_reset_moves_a_magpie_sleep_in_place() {
-    bounded(async {
+    bounded("the test body", async {
         // Earlier: an hour-long sleep reset to a few milliseconds completes.
         let mut sleep = MagpieTimer.sleep(Duration::from_secs(3600));
         let allocation = sleep_address(&sleep);
@@ -518,7 +511,7 @@ impl hyper::rt::Sleep for ForeignSleep {}
 
 #[magpie::test]
 async fn timer_reset_replaces_a_foreign_sleep() {
-    bounded(async {
+    bounded("the test body", async {
         let mut sleep: Pin<Box<dyn hyper::rt::Sleep>> = Box::pin(ForeignSleep);
         let deadline = Instant::now() + Duration::from_millis(5);
         MagpieTimer.reset(&mut sleep, deadline);
@@ -566,7 +559,7 @@ fn timer_outside_a_runtime_panics_clearly() {
 
 #[magpie::test]
 async fn executor_runs_the_futures_it_is_given() {
-    bounded(async {
+    bounded("the test body", async {
         let (done_tx, done_rx) = futures::channel::oneshot::channel();
         MagpieExecutor.execute(async move {
             magpie::task::yield_now().await;

@@ -7,11 +7,14 @@
 //! test checks that magpie's wakers and IO traits keep their side of that contract. Every
 //! test body runs under [`bounded`], so a lost wakeup fails the test instead of hanging it.
 
-use std::future::{pending, Future};
+mod common;
+
+use common::{bounded, DropFlag};
+use std::future::pending;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,32 +23,6 @@ use futures::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use futures::stream::{self, FuturesUnordered, StreamExt};
 use futures::{poll, select, FutureExt, SinkExt};
 use magpie::net::{TcpListener, TcpStream};
-
-/// Longer than any healthy run of any test here could take.
-const HANG_LIMIT: Duration = Duration::from_secs(10);
-
-/// Runs a test body, failing the test if it does not finish within [`HANG_LIMIT`].
-async fn bounded<T>(body: impl Future<Output = T>) -> T {
-    magpie::time::timeout(HANG_LIMIT, body)
-        .await
-        .expect("the test hung: a future was never woken")
-}
-
-/// Sets its flag when dropped: put one in a future to learn when the future was dropped.
-struct DropFlag(Arc<AtomicBool>);
-
-impl DropFlag {
-    fn new() -> (DropFlag, Arc<AtomicBool>) {
-        let flag = Arc::new(AtomicBool::new(false));
-        (DropFlag(flag.clone()), flag)
-    }
-}
-
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.store(true, SeqCst);
-    }
-}
 
 /// A connected pair of loopback streams: (the connecting side, the accepted side).
 async fn tcp_pair() -> io::Result<(TcpStream, TcpStream)> {
@@ -64,7 +41,7 @@ fn payload(len: usize) -> Vec<u8> {
 
 #[magpie::test]
 async fn join_polls_its_futures_concurrently_within_one_task() {
-    bounded(async {
+    bounded("the test body", async {
         // Each side waits for the other: run one after the other, the first would hang.
         let (ping_tx, ping_rx) = oneshot::channel();
         let (pong_tx, pong_rx) = oneshot::channel();
@@ -86,7 +63,7 @@ async fn join_polls_its_futures_concurrently_within_one_task() {
 
 #[magpie::test]
 async fn join_and_try_join_collect_the_outputs_of_spawned_tasks() {
-    bounded(async {
+    bounded("the test body", async {
         let (a, b, c) = futures::join!(
             magpie::spawn(async { 1 }),
             magpie::spawn(async {
@@ -110,7 +87,7 @@ async fn join_and_try_join_collect_the_outputs_of_spawned_tasks() {
 
 #[magpie::test]
 async fn select_takes_the_first_ready_branch_and_drops_the_others() {
-    bounded(async {
+    bounded("the test body", async {
         let (guard, loser_dropped) = DropFlag::new();
         let (reply_tx, reply_rx) = oneshot::channel();
         magpie::spawn(async move {
@@ -136,7 +113,7 @@ async fn select_takes_the_first_ready_branch_and_drops_the_others() {
 
 #[magpie::test]
 async fn select_in_a_loop_multiplexes_a_channel_and_a_timer() {
-    bounded(async {
+    bounded("the test body", async {
         // The producer sends half its messages, then waits until the consumer's timer
         // branch has fired: the loop can only finish if both branches do their part.
         let (mut tx, mut rx) = mpsc::channel::<u32>(4);
@@ -175,7 +152,7 @@ async fn select_in_a_loop_multiplexes_a_channel_and_a_timer() {
 
 #[magpie::test]
 async fn bounded_mpsc_carries_every_message_in_order_between_tasks() {
-    bounded(async {
+    bounded("the test body", async {
         // Capacity 1: the producer waits for the consumer over and over.
         let (mut tx, rx) = mpsc::channel::<u32>(1);
         let producer = magpie::spawn(async move {
@@ -192,7 +169,7 @@ async fn bounded_mpsc_carries_every_message_in_order_between_tasks() {
 
 #[magpie::test]
 async fn mpsc_with_many_producing_tasks_loses_nothing() {
-    bounded(async {
+    bounded("the test body", async {
         let (tx, rx) = mpsc::channel::<u32>(2);
         for producer in 0..8 {
             let mut tx = tx.clone();
@@ -218,7 +195,7 @@ async fn mpsc_with_many_producing_tasks_loses_nothing() {
 
 #[magpie::test]
 async fn unbounded_mpsc_fed_by_a_plain_thread_wakes_the_receiving_task() {
-    bounded(async {
+    bounded("the test body", async {
         let (tx, rx) = mpsc::unbounded::<u32>();
         let feeder = std::thread::spawn(move || {
             for n in 0..20 {
@@ -235,7 +212,7 @@ async fn unbounded_mpsc_fed_by_a_plain_thread_wakes_the_receiving_task() {
 
 #[magpie::test]
 async fn oneshot_delivers_across_tasks_and_reports_the_other_side_leaving() {
-    bounded(async {
+    bounded("the test body", async {
         let (tx, rx) = oneshot::channel();
         magpie::spawn(async move {
             magpie::time::sleep(Duration::from_millis(1)).await;
@@ -267,7 +244,7 @@ async fn oneshot_delivers_across_tasks_and_reports_the_other_side_leaving() {
 
 #[magpie::test(worker_threads = 4)]
 async fn async_channel_hands_each_message_to_exactly_one_consumer() {
-    bounded(async {
+    bounded("the test body", async {
         let (tx, rx) = async_channel::bounded::<u32>(4);
         let producers: Vec<_> = (0..3)
             .map(|producer| {
@@ -312,7 +289,7 @@ async fn async_channel_hands_each_message_to_exactly_one_consumer() {
 
 #[magpie::test]
 async fn async_channel_send_waits_for_room_and_recv_sees_the_close() {
-    bounded(async {
+    bounded("the test body", async {
         let (tx, rx) = async_channel::bounded::<u32>(1);
         tx.send(1).await.unwrap();
         let mut second = pin!(tx.send(2));
@@ -340,7 +317,7 @@ async fn async_channel_send_waits_for_room_and_recv_sees_the_close() {
 
 #[magpie::test]
 async fn write_all_and_read_to_end_move_a_large_payload() {
-    bounded(async {
+    bounded("the test body", async {
         let (mut client, mut server) = tcp_pair().await.unwrap();
         let sent = payload(4 << 20); // far more than the socket buffers hold
         let expected = sent.clone();
@@ -361,7 +338,7 @@ async fn write_all_and_read_to_end_move_a_large_payload() {
 
 #[magpie::test]
 async fn copy_echoes_a_stream_through_split_halves() {
-    bounded(async {
+    bounded("the test body", async {
         let (client, server) = tcp_pair().await.unwrap();
 
         // The echo side splits with futures' own `AsyncReadExt::split` (a lock shared by
@@ -393,7 +370,7 @@ async fn copy_echoes_a_stream_through_split_halves() {
 
 #[magpie::test]
 async fn buf_reader_lines_splits_lines_that_arrive_in_pieces() {
-    bounded(async {
+    bounded("the test body", async {
         let (mut client, server) = tcp_pair().await.unwrap();
         let writer = magpie::spawn(async move {
             // Line breaks fall inside, between and at the ends of the writes.
@@ -433,7 +410,7 @@ async fn buf_reader_lines_splits_lines_that_arrive_in_pieces() {
 
 #[magpie::test]
 async fn read_to_end_reports_a_reset_connection_as_an_error() {
-    bounded(async {
+    bounded("the test body", async {
         let (client, mut server) = tcp_pair().await.unwrap();
         // Closing a socket with unread received data resets the connection (no clean FIN).
         AsyncWriteExt::write_all(&mut server, b"never read")
@@ -455,7 +432,7 @@ async fn read_to_end_reports_a_reset_connection_as_an_error() {
 
 #[magpie::test]
 async fn stream_combinators_run_over_an_mpsc_receiver() {
-    bounded(async {
+    bounded("the test body", async {
         let (mut tx, rx) = mpsc::channel::<u32>(8);
         magpie::spawn(async move {
             let mut numbers = stream::iter(1..=100).map(Ok);
@@ -474,7 +451,7 @@ async fn stream_combinators_run_over_an_mpsc_receiver() {
 
 #[magpie::test]
 async fn futures_unordered_yields_join_handles_in_completion_order() {
-    bounded(async {
+    bounded("the test body", async {
         // Task i finishes only when gate i opens; the gates open in reverse order.
         let mut gates = Vec::new();
         let mut running = FuturesUnordered::new();
@@ -498,7 +475,7 @@ async fn futures_unordered_yields_join_handles_in_completion_order() {
 
 #[magpie::test]
 async fn buffer_unordered_keeps_a_bounded_number_of_tasks_in_flight() {
-    bounded(async {
+    bounded("the test body", async {
         let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let most_in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut results: Vec<u32> = stream::iter(0..40u32)

@@ -7,7 +7,9 @@
 //! the other tasks would run only after it gives up (after [`FLOOD_CAP`]);
 //! the tests then fail on their latency bound instead of hanging.
 
-use std::future::Future;
+mod common;
+
+use common::bounded;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::Arc;
@@ -16,10 +18,7 @@ use std::time::{Duration, Instant};
 
 use magpie::net::{TcpListener, TcpStream};
 use magpie::task::yield_now;
-use magpie::time::{sleep, timeout};
-
-/// How long any single wait may take before it counts as a hang.
-const HANG_LIMIT: Duration = Duration::from_secs(20);
+use magpie::time::sleep;
 
 /// The flooding reader stops after this long even if nobody tells it to, so
 /// a starved runtime fails the latency checks rather than hanging.
@@ -28,14 +27,6 @@ const FLOOD_CAP: Duration = Duration::from_secs(8);
 /// How long a latency-sensitive task may take to finish its small job while
 /// the flood goes on (the job itself needs ~15 ms).
 const LATENCY_BOUND: Duration = Duration::from_secs(2);
-
-/// Awaits `future`, panicking with `what` if it takes longer than [`HANG_LIMIT`].
-async fn bounded<F: Future>(what: &str, future: F) -> F::Output {
-    match timeout(HANG_LIMIT, future).await {
-        Ok(output) => output,
-        Err(_) => panic!("timed out after {HANG_LIMIT:?} waiting for {what}"),
-    }
-}
 
 /// A connection whose far end a plain thread fills as fast as it can until
 /// the connection breaks. Returns the magpie end.

@@ -7,48 +7,22 @@
 //! Every wait is bounded with `magpie::time::timeout`, so a lost wakeup fails
 //! the test instead of hanging it.
 
+mod common;
+
+use common::{
+    bounded, descriptor_limit, report_first_pending, send_on, set_descriptor_limit, HANG_LIMIT,
+};
 use std::fs::File;
-use std::future::{poll_fn, Future};
 use std::io::{self, ErrorKind, Read, Write};
 use std::mem;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::pin::pin;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use magpie::net::{TcpListener, TcpStream, UdpSocket};
-use magpie::time::{sleep, timeout};
-
-/// How long any single wait may take before it counts as a hang.
-const HANG_LIMIT: Duration = Duration::from_secs(20);
-
-/// Awaits `future`, panicking with `what` if it takes longer than [`HANG_LIMIT`].
-async fn bounded<F: Future>(what: &str, future: F) -> F::Output {
-    match timeout(HANG_LIMIT, future).await {
-        Ok(output) => output,
-        Err(_) => panic!("timed out after {HANG_LIMIT:?} waiting for {what}"),
-    }
-}
-
-/// Runs `future`, sending on `parked` the first time it returns `Pending`
-/// (so the test knows it waits in the reactor, not merely that it started).
-async fn report_first_pending<F: Future>(future: F, parked: mpsc::Sender<()>) -> F::Output {
-    let mut future = pin!(future);
-    let mut parked = Some(parked);
-    poll_fn(|cx| match future.as_mut().poll(cx) {
-        Poll::Ready(output) => Poll::Ready(output),
-        Poll::Pending => {
-            if let Some(parked) = parked.take() {
-                let _ = parked.send(());
-            }
-            Poll::Pending
-        }
-    })
-    .await
-}
+use magpie::time::sleep;
 
 fn check_libc(result: libc::c_int, what: &str) {
     assert!(result >= 0, "{what} failed: {}", io::Error::last_os_error());
@@ -165,7 +139,7 @@ async fn a_peer_reset_wakes_a_parked_read_with_reset_or_eof() {
     let (parked_tx, parked_rx) = mpsc::channel();
     let reader = magpie::spawn(async move {
         let mut buf = [0u8; 64];
-        let read = report_first_pending(server.read(&mut buf), parked_tx).await;
+        let read = report_first_pending(server.read(&mut buf), send_on(parked_tx)).await;
         // Whatever the read saw, the connection is gone: a write must fail
         // (possibly only the second one) rather than panic or hang.
         let first = server.write_all(b"anyone there?").await;
@@ -211,7 +185,7 @@ async fn a_magpie_stream_reset_reaches_a_magpie_peer() {
     let (parked_tx, parked_rx) = mpsc::channel();
     let reader = magpie::spawn(async move {
         let mut buf = [0u8; 64];
-        report_first_pending(client.read(&mut buf), parked_tx).await
+        report_first_pending(client.read(&mut buf), send_on(parked_tx)).await
     });
     bounded("the read to park", async {
         while parked_rx.try_recv().is_err() {
@@ -309,21 +283,9 @@ fn process_cpu_time() -> Duration {
 
 /// Lowers the soft `RLIMIT_NOFILE` to `soft` (this process only).
 fn lower_descriptor_limit(soft: libc::rlim_t) {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid, writable rlimit for the call to fill in.
-    check_libc(
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-        "getrlimit",
-    );
+    let mut limit = descriptor_limit();
     limit.rlim_cur = soft.min(limit.rlim_max);
-    // SAFETY: `limit` is a valid rlimit that the call only reads.
-    check_libc(
-        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) },
-        "setrlimit",
-    );
+    set_descriptor_limit(&limit);
 }
 
 /// The scenario itself; runs only in the child process.

@@ -3,63 +3,19 @@
 //! and IO futures still awaited outside the runtime fail with an error
 //! instead of hanging.
 
-use std::future::{poll_fn, Future};
-use std::pin::pin;
+mod common;
+
+use common::{report_first_pending, runtime, send_on, DropFlag, HANG_LIMIT};
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{mpsc, Arc};
-use std::task::Poll;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use magpie::net::{TcpListener, TcpStream, UdpSocket};
-use magpie::runtime::{Builder, Runtime};
-
-/// How long any single wait may take before it counts as a hang.
-const HANG_LIMIT: Duration = Duration::from_secs(20);
+use magpie::runtime::Runtime;
 
 /// What "promptly" means for a runtime drop.
 const PROMPT: Duration = Duration::from_secs(1);
-
-fn runtime(workers: usize) -> Runtime {
-    Builder::new()
-        .worker_threads(workers)
-        .build()
-        .expect("build runtime")
-}
-
-/// Sets its flag when dropped: it lives in a task's future, so the flag says
-/// that the runtime dropped the future.
-struct DropFlag(Arc<AtomicBool>);
-
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.store(true, SeqCst);
-    }
-}
-
-/// Runs `future`, calling `on_parked` the first time it returns `Pending`
-/// (so the test knows it waits in the reactor, not merely that it started).
-async fn report_first_pending<F: Future>(future: F, on_parked: impl FnOnce()) -> F::Output {
-    let mut future = pin!(future);
-    let mut on_parked = Some(on_parked);
-    poll_fn(|cx| match future.as_mut().poll(cx) {
-        Poll::Ready(output) => Poll::Ready(output),
-        Poll::Pending => {
-            if let Some(on_parked) = on_parked.take() {
-                on_parked();
-            }
-            Poll::Pending
-        }
-    })
-    .await
-}
-
-/// A callback that sends `()` on `parked`.
-fn send_on(parked: mpsc::Sender<()>) -> impl FnOnce() {
-    move || {
-        let _ = parked.send(());
-    }
-}
 
 /// Drops `runtime`, panicking if that takes longer than [`PROMPT`].
 fn drop_promptly(runtime: Runtime) {

@@ -6,8 +6,10 @@
 //! Every wait is bounded with `magpie::time::timeout`, so a lost wakeup fails
 //! the test instead of hanging it.
 
+mod common;
+
+use common::{bounded, descriptor_limit, set_descriptor_limit};
 use std::collections::HashSet;
-use std::future::Future;
 use std::io::{self, ErrorKind};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -17,18 +19,6 @@ use std::time::Duration;
 use futures::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use futures::StreamExt;
 use magpie::net::{TcpListener, TcpStream};
-use magpie::time::timeout;
-
-/// How long any single wait may take before it counts as a hang.
-const HANG_LIMIT: Duration = Duration::from_secs(20);
-
-/// Awaits `future`, panicking with `what` if it takes longer than [`HANG_LIMIT`].
-async fn bounded<F: Future>(what: &str, future: F) -> F::Output {
-    match timeout(HANG_LIMIT, future).await {
-        Ok(output) => output,
-        Err(_) => panic!("timed out after {HANG_LIMIT:?} waiting for {what}"),
-    }
-}
 
 async fn local_listener() -> (TcpListener, SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -160,13 +150,7 @@ async fn half_close_lets_the_server_reply_after_eof() {
 /// # Panics
 /// If the hard limit is below `wanted`: the test cannot run here.
 fn ensure_descriptor_limit(wanted: libc::rlim_t) {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid, writable rlimit for the call to fill in.
-    let result = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    assert_eq!(result, 0);
+    let mut limit = descriptor_limit();
     if limit.rlim_cur >= wanted {
         return;
     }
@@ -176,8 +160,7 @@ fn ensure_descriptor_limit(wanted: libc::rlim_t) {
         limit.rlim_max
     );
     limit.rlim_cur = wanted;
-    // SAFETY: `limit` is a valid rlimit that the call only reads.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+    set_descriptor_limit(&limit);
 }
 
 #[magpie::test(worker_threads = 2)]

@@ -5,23 +5,13 @@
 //! Every wait is bounded with `magpie::time::timeout`, so a lost wakeup fails
 //! the test instead of hanging it.
 
-use std::future::Future;
+mod common;
+
+use common::bounded;
 use std::io::ErrorKind;
 use std::time::Duration;
 
 use magpie::net::UdpSocket;
-use magpie::time::timeout;
-
-/// How long any single wait may take before it counts as a hang.
-const HANG_LIMIT: Duration = Duration::from_secs(20);
-
-/// Awaits `future`, panicking with `what` if it takes longer than [`HANG_LIMIT`].
-async fn bounded<F: Future>(what: &str, future: F) -> F::Output {
-    match timeout(HANG_LIMIT, future).await {
-        Ok(output) => output,
-        Err(_) => panic!("timed out after {HANG_LIMIT:?} waiting for {what}"),
-    }
-}
 
 async fn local_socket() -> UdpSocket {
     UdpSocket::bind("127.0.0.1:0").await.expect("bind udp")

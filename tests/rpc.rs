@@ -6,6 +6,8 @@
 //! Every test runs under [`bounded`], so a lost wakeup or a leaked call fails the test
 //! instead of hanging it.
 
+mod common;
+
 #[path = "../examples/rpc/client.rs"]
 mod client;
 #[path = "../examples/rpc/framing.rs"]
@@ -15,7 +17,6 @@ mod protocol;
 #[path = "../examples/rpc/server.rs"]
 mod server;
 
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::pin;
@@ -26,19 +27,13 @@ use futures::io::Cursor;
 use magpie::net::{TcpListener, TcpStream};
 
 use client::{Client, CloseReason, RpcError};
+use common::bounded;
 use framing::{read_frame, ReadError};
 use protocol::{
     decode_reply, decode_request, encode_reply, encode_request, sleep_payload, FrameError, Method,
     Reply, Request, MAX_BODY_LEN, MAX_PAYLOAD_LEN,
 };
 use server::{Server, MAX_SLEEP_MILLIS};
-
-/// Runs a test body, failing it if it takes longer than any healthy run could.
-async fn bounded<T>(body: impl Future<Output = T>) -> T {
-    magpie::time::timeout(Duration::from_secs(10), body)
-        .await
-        .expect("the test hung: a call or a task never finished")
-}
 
 /// Starts a server on a free loopback port and returns its address.
 async fn start_server() -> SocketAddr {
@@ -106,7 +101,7 @@ async fn read_requests(stream: &mut TcpStream, count: usize) -> Vec<Request> {
 
 #[magpie::test]
 async fn a_slow_call_issued_first_finishes_after_a_fast_one_issued_later() {
-    bounded(async {
+    bounded("the test body", async {
         let client = connected_client().await;
         let finished = Mutex::new(Vec::new());
         let slow_payload = sleep_payload(300);
@@ -133,7 +128,7 @@ async fn a_slow_call_issued_first_finishes_after_a_fast_one_issued_later() {
 
 #[magpie::test]
 async fn many_tasks_share_one_connection_and_each_gets_its_own_reply() {
-    bounded(async {
+    bounded("the test body", async {
         let client = connected_client().await;
         let tasks: Vec<_> = (0..32)
             .map(|caller| {
@@ -157,7 +152,7 @@ async fn many_tasks_share_one_connection_and_each_gets_its_own_reply() {
 
 #[magpie::test]
 async fn payloads_up_to_the_limit_round_trip_and_larger_ones_are_refused() {
-    bounded(async {
+    bounded("the test body", async {
         let client = connected_client().await;
         let largest: Vec<u8> = (0..MAX_PAYLOAD_LEN).map(|i| (i % 251) as u8).collect();
         assert_eq!(client.call(Method::Echo, &largest).await, Ok(largest));
@@ -180,7 +175,7 @@ async fn payloads_up_to_the_limit_round_trip_and_larger_ones_are_refused() {
 
 #[magpie::test]
 async fn server_errors_come_back_with_their_message_and_the_connection_survives() {
-    bounded(async {
+    bounded("the test body", async {
         let client = connected_client().await;
         assert_eq!(
             client.call(Method::Fail, b"out of cheese").await,
@@ -215,7 +210,7 @@ async fn server_errors_come_back_with_their_message_and_the_connection_survives(
 
 #[magpie::test]
 async fn a_timed_out_call_is_removed_and_its_late_reply_is_dropped() {
-    bounded(async {
+    bounded("the test body", async {
         let client = connected_client().await;
         let started = Instant::now();
         let outcome = client
@@ -244,7 +239,7 @@ async fn a_timed_out_call_is_removed_and_its_late_reply_is_dropped() {
 
 #[magpie::test]
 async fn many_concurrent_timeouts_leave_no_entry_behind() {
-    bounded(async {
+    bounded("the test body", async {
         let client = connected_client().await;
         let tasks: Vec<_> = (0..40)
             .map(|_| {
@@ -273,7 +268,7 @@ async fn many_concurrent_timeouts_leave_no_entry_behind() {
 
 #[magpie::test]
 async fn a_call_dropped_by_its_caller_removes_its_entry() {
-    bounded(async {
+    bounded("the test body", async {
         let client = connected_client().await;
         let long_sleep = sleep_payload(5_000);
         {
@@ -301,7 +296,7 @@ async fn a_call_dropped_by_its_caller_removes_its_entry() {
 
 #[magpie::test]
 async fn losing_the_connection_fails_every_pending_call_and_later_calls_fail_fast() {
-    bounded(async {
+    bounded("the test body", async {
         let (listener, addr) = fake_server().await;
         let client = Client::connect(addr).await.expect("connecting");
         let (mut peer, _) = listener.accept().await.expect("accepting");
@@ -347,7 +342,7 @@ async fn losing_the_connection_fails_every_pending_call_and_later_calls_fail_fas
 
 #[magpie::test]
 async fn a_connection_cut_inside_a_reply_fails_the_pending_calls() {
-    bounded(async {
+    bounded("the test body", async {
         let (listener, addr) = fake_server().await;
         let client = Client::connect(addr).await.expect("connecting");
         let (mut peer, _) = listener.accept().await.expect("accepting");
@@ -390,7 +385,7 @@ async fn a_malformed_reply_closes_the_connection_and_fails_pending_calls() {
             ((MAX_BODY_LEN + 1) as u32).to_be_bytes().to_vec(),
         ),
     ] {
-        bounded(async {
+        bounded("the test body", async {
             let (listener, addr) = fake_server().await;
             let client = Client::connect(addr).await.expect("connecting");
             let (mut peer, _) = listener.accept().await.expect("accepting");
@@ -432,7 +427,7 @@ async fn a_malformed_reply_closes_the_connection_and_fails_pending_calls() {
 
 #[magpie::test]
 async fn the_server_answers_an_unknown_method_with_an_error_and_keeps_the_connection() {
-    bounded(async {
+    bounded("the test body", async {
         let mut stream = TcpStream::connect(start_server().await)
             .await
             .expect("connecting");
@@ -457,7 +452,7 @@ async fn the_server_answers_an_unknown_method_with_an_error_and_keeps_the_connec
 
 #[magpie::test]
 async fn the_server_drops_a_connection_that_sends_an_unreadable_frame_and_serves_others() {
-    bounded(async {
+    bounded("the test body", async {
         let addr = start_server().await;
         for garbage in [
             u32::MAX.to_be_bytes().to_vec(),

@@ -7,7 +7,9 @@
 
 mod common;
 
-use common::{panic_message, runtime, wait_until, with_timeout, DropCount, HANG_LIMIT};
+use common::{
+    panic_message, runtime, wait_until, with_timeout, CountingWaker, DropCount, HANG_LIMIT,
+};
 use magpie::time::{self, Duration, Instant, Sleep};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -30,25 +32,6 @@ where
         let rt = runtime(2);
         rt.block_on(rt.spawn(body)).unwrap();
     });
-}
-
-/// A waker that counts its wakes. `Arc::strong_count` of it tells whether
-/// the timer still holds a clone.
-#[derive(Default)]
-struct CountingWaker {
-    wakes: AtomicUsize,
-}
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.wakes.fetch_add(1, SeqCst);
-    }
-}
-
-impl CountingWaker {
-    fn wakes(&self) -> usize {
-        self.wakes.load(SeqCst)
-    }
 }
 
 /// Polls `sleep` once with `waker`, expecting it to be armed (pending).

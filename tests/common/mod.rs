@@ -1,13 +1,17 @@
-//! Helpers shared by the `rt_*` integration tests: building small runtimes,
-//! drop guards that report when a future's destructor ran, bounded waits
-//! that fail instead of hanging, and thread-callback counters.
+//! Helpers shared by the root package's integration tests: building small
+//! runtimes, drop guards that report when a future's destructor ran, bounded
+//! waits that fail instead of hanging (from threads and from async code),
+//! thread-callback counters, a counting waker and the descriptor limit.
 //!
 //! Each test binary uses only some of these, hence the `dead_code` allowance.
 
 #![allow(dead_code)]
 
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc};
+use std::task::{Poll, Wake};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -158,4 +162,76 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "<non-string panic payload>".to_owned()
     }
+}
+
+/// Awaits `future`, panicking with `what` if it takes longer than
+/// [`HANG_LIMIT`]: the async counterpart of [`with_timeout`].
+pub async fn bounded<F: Future>(what: &str, future: F) -> F::Output {
+    match magpie::time::timeout(HANG_LIMIT, future).await {
+        Ok(output) => output,
+        Err(_) => panic!("timed out after {HANG_LIMIT:?} waiting for {what}"),
+    }
+}
+
+/// Runs `future`, calling `on_parked` the first time it returns `Pending`
+/// (so the test knows it waits in the reactor, not merely that it started).
+pub async fn report_first_pending<F: Future>(future: F, on_parked: impl FnOnce()) -> F::Output {
+    let mut future = pin!(future);
+    let mut on_parked = Some(on_parked);
+    poll_fn(|cx| match future.as_mut().poll(cx) {
+        Poll::Ready(output) => Poll::Ready(output),
+        Poll::Pending => {
+            if let Some(on_parked) = on_parked.take() {
+                on_parked();
+            }
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+/// A callback for [`report_first_pending`] that sends `()` on `parked`.
+pub fn send_on(parked: mpsc::Sender<()>) -> impl FnOnce() {
+    move || {
+        let _ = parked.send(());
+    }
+}
+
+/// A waker that counts its wakes. `Arc::strong_count` of it tells whether
+/// something (a timer, a socket) still holds a clone.
+#[derive(Default)]
+pub struct CountingWaker {
+    wakes: AtomicUsize,
+}
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wakes.fetch_add(1, SeqCst);
+    }
+}
+
+impl CountingWaker {
+    /// How many times it was woken so far.
+    pub fn wakes(&self) -> usize {
+        self.wakes.load(SeqCst)
+    }
+}
+
+/// This process's `RLIMIT_NOFILE`, soft and hard.
+pub fn descriptor_limit() -> libc::rlimit {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid, writable rlimit for the call to fill in.
+    let result = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    assert_eq!(result, 0, "getrlimit: {}", std::io::Error::last_os_error());
+    limit
+}
+
+/// Sets this process's `RLIMIT_NOFILE` to `limit`.
+pub fn set_descriptor_limit(limit: &libc::rlimit) {
+    // SAFETY: `limit` is a valid rlimit that the call only reads.
+    let result = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, limit) };
+    assert_eq!(result, 0, "setrlimit: {}", std::io::Error::last_os_error());
 }
