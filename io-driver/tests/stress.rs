@@ -9,12 +9,11 @@ use std::net::SocketAddr;
 use std::thread;
 
 use futures::executor::LocalPool;
-use futures::task::LocalSpawnExt;
 use magpie_io_driver::context;
 use magpie_io_driver::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use magpie_io_driver::net::{TcpListener, TcpStream};
 use magpie_io_driver::ReactorHandle;
-use support::{block_on_deadline, ReactorThread};
+use support::{block_on_deadline, spawn_echo_acceptor, ReactorThread};
 
 /// Serves `connections` echo connections on a thread of its own, then returns.
 fn spawn_echo_server(
@@ -27,26 +26,7 @@ fn spawn_echo_server(
     let server = thread::spawn(move || {
         let _guard = context::enter(&handle);
         let mut pool = LocalPool::new();
-        let spawner = pool.spawner();
-        let acceptor = spawner.clone();
-        spawner
-            .spawn_local(async move {
-                for _ in 0..connections {
-                    let (mut stream, _) = listener.accept().await.unwrap();
-                    acceptor
-                        .spawn_local(async move {
-                            let mut buf = [0u8; 1024];
-                            loop {
-                                match stream.read(&mut buf).await.unwrap() {
-                                    0 => break,
-                                    read => stream.write_all(&buf[..read]).await.unwrap(),
-                                }
-                            }
-                        })
-                        .unwrap();
-                }
-            })
-            .unwrap();
+        spawn_echo_acceptor::<1024>(&pool.spawner(), listener, connections);
         pool.run();
     });
     (addr, server)

@@ -9,7 +9,7 @@ use futures::executor::LocalPool;
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 use futures::task::LocalSpawnExt;
 use magpie_io_driver::net::{TcpListener, TcpStream};
-use support::{block_on_deadline, closed_port, run, ReactorThread};
+use support::{block_on_deadline, closed_port, run, spawn_echo_acceptor, ReactorThread};
 
 async fn listener() -> (TcpListener, SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -161,25 +161,7 @@ fn many_concurrent_connections_on_one_thread() {
     let spawner = pool.spawner();
 
     let (listener, addr) = block_on_deadline(listener());
-    let accept_spawner = spawner.clone();
-    spawner
-        .spawn_local(async move {
-            for _ in 0..CONNECTIONS {
-                let (mut stream, _) = listener.accept().await.unwrap();
-                accept_spawner
-                    .spawn_local(async move {
-                        let mut buf = [0u8; 32];
-                        loop {
-                            match stream.read(&mut buf).await.unwrap() {
-                                0 => break,
-                                read => stream.write_all(&buf[..read]).await.unwrap(),
-                            }
-                        }
-                    })
-                    .unwrap();
-            }
-        })
-        .unwrap();
+    spawn_echo_acceptor::<32>(&spawner, listener, CONNECTIONS);
     let clients: Vec<_> = (0..CONNECTIONS)
         .map(|client| {
             spawner

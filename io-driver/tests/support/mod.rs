@@ -9,7 +9,10 @@ use std::task::{Context, Poll, Wake};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use futures::executor::LocalSpawner;
+use futures::task::LocalSpawnExt;
 use magpie_io_driver::context::{self, EnterGuard};
+use magpie_io_driver::net::TcpListener;
 use magpie_io_driver::{coop, Reactor, ReactorHandle};
 
 /// How long any one test future may take before the test fails.
@@ -152,4 +155,33 @@ impl Wake for CountingWaker {
 pub fn closed_port() -> std::net::SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap()
+}
+
+/// Spawns onto `spawner` a task that accepts `connections` connections from `listener` and
+/// echoes each one, in a task of its own, until its peer closes it, reading at most `CHUNK`
+/// bytes at a time.
+pub fn spawn_echo_acceptor<const CHUNK: usize>(
+    spawner: &LocalSpawner,
+    listener: TcpListener,
+    connections: usize,
+) {
+    let acceptor = spawner.clone();
+    spawner
+        .spawn_local(async move {
+            for _ in 0..connections {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                acceptor
+                    .spawn_local(async move {
+                        let mut buf = [0u8; CHUNK];
+                        loop {
+                            match stream.read(&mut buf).await.unwrap() {
+                                0 => break,
+                                read => stream.write_all(&buf[..read]).await.unwrap(),
+                            }
+                        }
+                    })
+                    .unwrap();
+            }
+        })
+        .unwrap();
 }
