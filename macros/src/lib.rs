@@ -5,15 +5,23 @@
 //! generated code names `::magpie::runtime::Builder`, so the `magpie` crate must be a
 //! dependency of the crate that uses them. Argument parsing lives in `args`, the expansion in
 //! `entry`.
+//!
+//! It also holds the expansions behind the facade's `select!`, `join!` and `try_join!`
+//! (`select`, `join`, `clean_pat`): hidden function-like macros that the facade's
+//! `macro_rules!` front ends call with their `$crate`, never meant to be named by users.
 
 #![deny(missing_docs)]
 
 mod args;
+mod clean_pat;
 mod entry;
+mod join;
+mod select;
 
 use proc_macro::TokenStream;
 
 use entry::{expand_entry, EntryKind};
+use join::{expand_join, JoinKind};
 
 /// Runs an `async fn` as the program's entry point on a multi-thread magpie runtime.
 ///
@@ -102,4 +110,31 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_entry(EntryKind::Test, args.into(), item.into()).into()
+}
+
+/// Implementation detail of `magpie::select!`; call that macro instead.
+///
+/// Input: `($crate) <select! branches>`, where `$crate` is the facade's.
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_priv(input: TokenStream) -> TokenStream {
+    select::expand_select(input.into()).into()
+}
+
+/// Implementation detail of `magpie::join!`; call that macro instead.
+///
+/// Input: `($crate) (biased;)? <future expressions>`, where `$crate` is the facade's.
+#[doc(hidden)]
+#[proc_macro]
+pub fn join_priv(input: TokenStream) -> TokenStream {
+    expand_join(JoinKind::Join, input.into()).into()
+}
+
+/// Implementation detail of `magpie::try_join!`; call that macro instead.
+///
+/// Input: `($crate) (biased;)? <future expressions>`, where `$crate` is the facade's.
+#[doc(hidden)]
+#[proc_macro]
+pub fn try_join_priv(input: TokenStream) -> TokenStream {
+    expand_join(JoinKind::TryJoin, input.into()).into()
 }
