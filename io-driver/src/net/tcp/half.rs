@@ -26,19 +26,63 @@ async fn main() -> std::io::Result<()> {
     };
 }
 
-/// The methods of a reading half, inside its `impl` block; `$split` makes the halves in the
-/// doc examples.
-macro_rules! read_half_methods {
-    ($split:literal) => {
+/// `peer_addr` and `local_addr`, which both kinds of half have; `$half` names the half the
+/// doc examples call them on.
+macro_rules! addr_methods {
+    ($split:literal, $half:literal) => {
         #[doc = concat!(
-                            r#"See [`TcpStream::read`].
+                            r#"See [`TcpStream::peer_addr`].
 
 # Examples
 
 ```
 "#,
                             $crate::net::tcp::half::example_prelude!($split),
-                            r#"    client.write_all(b"hello").await?;
+                            "    assert_eq!(",
+                            $half,
+                            r#".peer_addr()?, client.local_addr()?);
+    Ok(())
+}
+```"#,
+                        )]
+        pub fn peer_addr(&self) -> ::std::io::Result<::std::net::SocketAddr> {
+            self.stream.peer_addr()
+        }
+
+        #[doc = concat!(
+                            r#"See [`TcpStream::local_addr`].
+
+# Examples
+
+```
+"#,
+                            $crate::net::tcp::half::example_prelude!($split),
+                            "    assert_eq!(",
+                            $half,
+                            r#".local_addr()?, client.peer_addr()?);
+    Ok(())
+}
+```"#,
+                        )]
+        pub fn local_addr(&self) -> ::std::io::Result<::std::net::SocketAddr> {
+            self.stream.local_addr()
+        }
+    };
+}
+
+/// The methods of a reading half, inside its `impl` block; `$split` makes the halves in the
+/// doc examples.
+macro_rules! read_half_methods {
+    ($split:literal) => {
+        #[doc = concat!(
+                                            r#"See [`TcpStream::read`].
+
+# Examples
+
+```
+"#,
+                                            $crate::net::tcp::half::example_prelude!($split),
+                                            r#"    client.write_all(b"hello").await?;
     drop(client);
     let mut received = Vec::new();
     let mut buf = [0; 1024];
@@ -52,20 +96,20 @@ macro_rules! read_half_methods {
     Ok(())
 }
 ```"#,
-                        )]
+                                        )]
         pub async fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
             self.stream.read_inner(buf).await
         }
 
         #[doc = concat!(
-                            r#"See [`TcpStream::read_exact`].
+                                            r#"See [`TcpStream::read_exact`].
 
 # Examples
 
 ```
 "#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    client.write_all(b"ping").await?;
+                                            $crate::net::tcp::half::example_prelude!($split),
+                                            r#"    client.write_all(b"ping").await?;
     let mut request = [0; 4];
     reader.read_exact(&mut request).await?;
     writer.write_all(&request).await?;
@@ -75,20 +119,20 @@ macro_rules! read_half_methods {
     Ok(())
 }
 ```"#,
-                        )]
+                                        )]
         pub async fn read_exact(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
             self.stream.read_exact_inner(buf).await
         }
 
         #[doc = concat!(
-                            r#"See [`TcpStream::peek`].
+                                            r#"See [`TcpStream::peek`].
 
 # Examples
 
 ```
 "#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    client.write_all(b"hello").await?;
+                                            $crate::net::tcp::half::example_prelude!($split),
+                                            r#"    client.write_all(b"hello").await?;
     let mut first = [0; 1];
     reader.peek(&mut first).await?;
     assert_eq!(&first, b"h");
@@ -98,20 +142,20 @@ macro_rules! read_half_methods {
     Ok(())
 }
 ```"#,
-                        )]
+                                        )]
         pub async fn peek(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
             self.stream.peek(buf).await
         }
 
         #[doc = concat!(
-                            r#"See [`TcpStream::readable`].
+                                            r#"See [`TcpStream::readable`].
 
 # Examples
 
 ```
 "#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    client.write_all(b"hi").await?;
+                                            $crate::net::tcp::half::example_prelude!($split),
+                                            r#"    client.write_all(b"hi").await?;
     let mut buf = [0; 16];
     let n = loop {
         reader.readable().await?;
@@ -124,20 +168,20 @@ macro_rules! read_half_methods {
     Ok(())
 }
 ```"#,
-                        )]
+                                        )]
         pub async fn readable(&self) -> ::std::io::Result<()> {
             self.stream.readable().await
         }
 
         #[doc = concat!(
-                            r#"See [`TcpStream::try_read`].
+                                            r#"See [`TcpStream::try_read`].
 
 # Examples
 
 ```
 "#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    let mut buf = [0; 16];
+                                            $crate::net::tcp::half::example_prelude!($split),
+                                            r#"    let mut buf = [0; 16];
     let error = reader.try_read(&mut buf).unwrap_err(); // nothing sent yet
     assert_eq!(error.kind(), std::io::ErrorKind::WouldBlock);
     client.write_all(b"hi").await?;
@@ -152,44 +196,12 @@ macro_rules! read_half_methods {
     Ok(())
 }
 ```"#,
-                        )]
+                                        )]
         pub fn try_read(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
             self.stream.try_read(buf)
         }
 
-        #[doc = concat!(
-                            r#"See [`TcpStream::peer_addr`].
-
-# Examples
-
-```
-"#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    assert_eq!(reader.peer_addr()?, client.local_addr()?);
-    Ok(())
-}
-```"#,
-                        )]
-        pub fn peer_addr(&self) -> ::std::io::Result<::std::net::SocketAddr> {
-            self.stream.peer_addr()
-        }
-
-        #[doc = concat!(
-                            r#"See [`TcpStream::local_addr`].
-
-# Examples
-
-```
-"#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    assert_eq!(reader.local_addr()?, client.peer_addr()?);
-    Ok(())
-}
-```"#,
-                        )]
-        pub fn local_addr(&self) -> ::std::io::Result<::std::net::SocketAddr> {
-            self.stream.local_addr()
-        }
+        $crate::net::tcp::half::addr_methods!($split, "reader");
     };
 }
 
@@ -198,14 +210,14 @@ macro_rules! read_half_methods {
 macro_rules! write_half_methods {
     ($split:literal) => {
         #[doc = concat!(
-                            r#"See [`TcpStream::write`].
+                                            r#"See [`TcpStream::write`].
 
 # Examples
 
 ```
 "#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    let mut rest = &b"some bytes"[..];
+                                            $crate::net::tcp::half::example_prelude!($split),
+                                            r#"    let mut rest = &b"some bytes"[..];
     while !rest.is_empty() {
         let n = writer.write(rest).await?;
         rest = &rest[n..];
@@ -216,60 +228,60 @@ macro_rules! write_half_methods {
     Ok(())
 }
 ```"#,
-                        )]
+                                        )]
         pub async fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
             self.stream.write_inner(buf).await
         }
 
         #[doc = concat!(
-                            r#"See [`TcpStream::write_all`].
+                                            r#"See [`TcpStream::write_all`].
 
 # Examples
 
 ```
 "#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    writer.write_all(b"welcome").await?;
+                                            $crate::net::tcp::half::example_prelude!($split),
+                                            r#"    writer.write_all(b"welcome").await?;
     let mut buf = [0; 7];
     client.read_exact(&mut buf).await?;
     assert_eq!(&buf, b"welcome");
     Ok(())
 }
 ```"#,
-                        )]
+                                        )]
         pub async fn write_all(&mut self, buf: &[u8]) -> ::std::io::Result<()> {
             self.stream.write_all_inner(buf).await
         }
 
         #[doc = concat!(
-                            r#"Does nothing (see [`TcpStream::flush`]).
+                                            r#"Does nothing (see [`TcpStream::flush`]).
 
 # Examples
 
 ```
 "#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    writer.write_all(b"data").await?;
+                                            $crate::net::tcp::half::example_prelude!($split),
+                                            r#"    writer.write_all(b"data").await?;
     writer.flush().await?; // a no-op: nothing is buffered
     let mut buf = [0; 4];
     client.read_exact(&mut buf).await?;
     Ok(())
 }
 ```"#,
-                        )]
+                                        )]
         pub async fn flush(&mut self) -> ::std::io::Result<()> {
             Ok(())
         }
 
         #[doc = concat!(
-                            r#"See [`TcpStream::writable`].
+                                            r#"See [`TcpStream::writable`].
 
 # Examples
 
 ```
 "#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    let mut rest = &b"hello"[..];
+                                            $crate::net::tcp::half::example_prelude!($split),
+                                            r#"    let mut rest = &b"hello"[..];
     while !rest.is_empty() {
         writer.writable().await?;
         match writer.try_write(rest) {
@@ -284,20 +296,20 @@ macro_rules! write_half_methods {
     Ok(())
 }
 ```"#,
-                        )]
+                                        )]
         pub async fn writable(&self) -> ::std::io::Result<()> {
             self.stream.writable().await
         }
 
         #[doc = concat!(
-                            r#"See [`TcpStream::try_write`].
+                                            r#"See [`TcpStream::try_write`].
 
 # Examples
 
 ```
 "#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    writer.writable().await?;
+                                            $crate::net::tcp::half::example_prelude!($split),
+                                            r#"    writer.writable().await?;
     let n = writer.try_write(b"hi")?;
     let mut buf = vec![0; n];
     client.read_exact(&mut buf).await?;
@@ -305,44 +317,12 @@ macro_rules! write_half_methods {
     Ok(())
 }
 ```"#,
-                        )]
+                                        )]
         pub fn try_write(&self, buf: &[u8]) -> ::std::io::Result<usize> {
             self.stream.try_write(buf)
         }
 
-        #[doc = concat!(
-                            r#"See [`TcpStream::peer_addr`].
-
-# Examples
-
-```
-"#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    assert_eq!(writer.peer_addr()?, client.local_addr()?);
-    Ok(())
-}
-```"#,
-                        )]
-        pub fn peer_addr(&self) -> ::std::io::Result<::std::net::SocketAddr> {
-            self.stream.peer_addr()
-        }
-
-        #[doc = concat!(
-                            r#"See [`TcpStream::local_addr`].
-
-# Examples
-
-```
-"#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            r#"    assert_eq!(writer.local_addr()?, client.peer_addr()?);
-    Ok(())
-}
-```"#,
-                        )]
-        pub fn local_addr(&self) -> ::std::io::Result<::std::net::SocketAddr> {
-            self.stream.local_addr()
-        }
+        $crate::net::tcp::half::addr_methods!($split, "writer");
     };
 }
 
@@ -408,5 +388,6 @@ macro_rules! impl_async_write {
 }
 
 pub(super) use {
-    example_prelude, impl_async_read, impl_async_write, read_half_methods, write_half_methods,
+    addr_methods, example_prelude, impl_async_read, impl_async_write, read_half_methods,
+    write_half_methods,
 };
