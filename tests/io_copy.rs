@@ -28,7 +28,9 @@ async fn tcp_pair() -> (TcpStream, TcpStream) {
 
 /// `len` bytes of a pattern that a shifted or truncated copy would not match.
 fn payload(len: usize, seed: u32) -> Vec<u8> {
-    (0..len as u32).map(|i| (i.wrapping_mul(31) ^ seed) as u8).collect()
+    (0..len as u32)
+        .map(|i| (i.wrapping_mul(31) ^ seed) as u8)
+        .collect()
 }
 
 #[magpie::test]

@@ -37,7 +37,9 @@ async fn duplex_write_waits_at_max_buf_size_and_resumes_as_the_peer_reads() {
     // One write takes only what fits.
     assert_eq!(a.write(b"0123456789").await.unwrap(), 8);
     // A full pipe makes the next write wait.
-    assert!(timeout(Duration::from_millis(50), a.write(b"x")).await.is_err());
+    assert!(timeout(Duration::from_millis(50), a.write(b"x"))
+        .await
+        .is_err());
     // Reading 3 bytes makes room for exactly 3.
     let mut three = [0; 3];
     b.read_exact(&mut three).await.unwrap();

@@ -40,8 +40,12 @@ async fn every_number_round_trips_over_tcp_in_both_byte_orders() {
         client.write_i32(-0x0102_0304).await?;
         client.write_u64(0x0102_0304_0506_0708).await?;
         client.write_i64(-0x0102_0304_0506_0708).await?;
-        client.write_u128(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10).await?;
-        client.write_i128(-0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10).await?;
+        client
+            .write_u128(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10)
+            .await?;
+        client
+            .write_i128(-0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10)
+            .await?;
         client.write_f32(1.5).await?;
         client.write_f64(-2.25).await?;
         client.write_u16_le(0x0102).await?;
@@ -50,8 +54,12 @@ async fn every_number_round_trips_over_tcp_in_both_byte_orders() {
         client.write_i32_le(-0x0102_0304).await?;
         client.write_u64_le(0x0102_0304_0506_0708).await?;
         client.write_i64_le(-0x0102_0304_0506_0708).await?;
-        client.write_u128_le(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10).await?;
-        client.write_i128_le(-0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10).await?;
+        client
+            .write_u128_le(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10)
+            .await?;
+        client
+            .write_i128_le(-0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10)
+            .await?;
         client.write_f32_le(1.5).await?;
         client.write_f64_le(-2.25).await?;
         AsyncWriteExt::shutdown(&mut client).await
@@ -96,8 +104,14 @@ async fn every_number_round_trips_over_tcp_in_both_byte_orders() {
     assert_eq!(r.read_i32().await.unwrap(), -0x0102_0304);
     assert_eq!(r.read_u64().await.unwrap(), 0x0102_0304_0506_0708);
     assert_eq!(r.read_i64().await.unwrap(), -0x0102_0304_0506_0708);
-    assert_eq!(r.read_u128().await.unwrap(), 0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10);
-    assert_eq!(r.read_i128().await.unwrap(), -0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10);
+    assert_eq!(
+        r.read_u128().await.unwrap(),
+        0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10
+    );
+    assert_eq!(
+        r.read_i128().await.unwrap(),
+        -0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10
+    );
     assert_eq!(r.read_f32().await.unwrap(), 1.5);
     assert_eq!(r.read_f64().await.unwrap(), -2.25);
     assert_eq!(r.read_u16_le().await.unwrap(), 0x0102);
@@ -106,8 +120,14 @@ async fn every_number_round_trips_over_tcp_in_both_byte_orders() {
     assert_eq!(r.read_i32_le().await.unwrap(), -0x0102_0304);
     assert_eq!(r.read_u64_le().await.unwrap(), 0x0102_0304_0506_0708);
     assert_eq!(r.read_i64_le().await.unwrap(), -0x0102_0304_0506_0708);
-    assert_eq!(r.read_u128_le().await.unwrap(), 0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10);
-    assert_eq!(r.read_i128_le().await.unwrap(), -0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10);
+    assert_eq!(
+        r.read_u128_le().await.unwrap(),
+        0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10
+    );
+    assert_eq!(
+        r.read_i128_le().await.unwrap(),
+        -0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10
+    );
     assert_eq!(r.read_f32_le().await.unwrap(), 1.5);
     assert_eq!(r.read_f64_le().await.unwrap(), -2.25);
     assert!(r.is_empty());
@@ -125,7 +145,10 @@ async fn number_readers_assemble_values_split_across_reads_and_fail_on_early_eof
         }
         client.write_all(&[9, 9, 9]).await.unwrap(); // 3 of a u32's 4 bytes, then EOF
     });
-    assert_eq!(bounded(server.read_u64()).await.unwrap(), 0x0102_0304_0506_0708);
+    assert_eq!(
+        bounded(server.read_u64()).await.unwrap(),
+        0x0102_0304_0506_0708
+    );
     let err = bounded(server.read_u32()).await.unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     bounded(writer).await.unwrap();
@@ -144,7 +167,11 @@ async fn read_buf_fills_and_grows_a_bytes_mut() {
     // its spare capacity first.
     let mut buf = BytesMut::new();
     let n = bounded(server.read_buf(&mut buf)).await.unwrap();
-    assert!(n > 0 && buf.len() == n, "read {n}, buffer holds {}", buf.len());
+    assert!(
+        n > 0 && buf.len() == n,
+        "read {n}, buffer holds {}",
+        buf.len()
+    );
     while buf.len() < payload.len() {
         buf.reserve(4096);
         let before = buf.len();
@@ -194,7 +221,10 @@ async fn write_buf_advances_by_one_write_and_write_all_buf_drains() {
     let writer = magpie::spawn(async move {
         let mut src = Bytes::from(payload).chain(Bytes::from_static(b"end"));
         client.write_all_buf(&mut src).await.unwrap();
-        assert!(!src.has_remaining(), "write_all_buf left bytes in the buffer");
+        assert!(
+            !src.has_remaining(),
+            "write_all_buf left bytes in the buffer"
+        );
         AsyncWriteExt::shutdown(&mut client).await.unwrap();
     });
     let mut got = Vec::new();
@@ -212,7 +242,11 @@ async fn write_all_buf_fails_with_write_zero_on_a_full_writer() {
     let mut src = Bytes::from_static(b"12345");
     let err = out.write_all_buf(&mut src).await.unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::WriteZero);
-    assert_eq!(src.remaining(), 2, "the buffer is advanced by what was written");
+    assert_eq!(
+        src.remaining(),
+        2,
+        "the buffer is advanced by what was written"
+    );
     assert_eq!(&space, b"123");
 }
 
@@ -253,9 +287,15 @@ async fn tcp_stream_keeps_its_inherent_methods_and_gains_the_extras() {
 async fn read_u8_is_cancel_safe_over_a_pending_read() {
     let (mut client, mut server) = tcp_pair().await;
     // Cancel a pending read_u8 and a pending read_buf, then check no byte went missing.
-    assert!(timeout(Duration::from_millis(20), server.read_u8()).await.is_err());
+    assert!(timeout(Duration::from_millis(20), server.read_u8())
+        .await
+        .is_err());
     let mut buf = BytesMut::with_capacity(8);
-    assert!(timeout(Duration::from_millis(20), server.read_buf(&mut buf)).await.is_err());
+    assert!(
+        timeout(Duration::from_millis(20), server.read_buf(&mut buf))
+            .await
+            .is_err()
+    );
     assert!(buf.is_empty());
     client.write_all(&[42, 43]).await.unwrap();
     assert_eq!(bounded(server.read_u8()).await.unwrap(), 42);
@@ -276,10 +316,17 @@ mod without_buf_in_scope {
         assert_eq!((n, &four), (4, b"0123"));
         // futures' take and chain, tokio's read_to_string.
         let mut head = String::new();
-        (&mut reader).take(2).read_to_string(&mut head).await.unwrap();
+        (&mut reader)
+            .take(2)
+            .read_to_string(&mut head)
+            .await
+            .unwrap();
         assert_eq!(head, "45");
         let mut all = Vec::new();
-        assert_eq!(reader.chain(&b"!"[..]).read_to_end(&mut all).await.unwrap(), 5);
+        assert_eq!(
+            reader.chain(&b"!"[..]).read_to_end(&mut all).await.unwrap(),
+            5
+        );
         assert_eq!(all, b"6789!");
 
         let mut out = Vec::new();
