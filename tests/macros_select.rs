@@ -407,6 +407,8 @@ async fn select_loop_on_one_worker() {
 #[magpie::test(worker_threads = 2)]
 async fn select_loop_on_two_workers() {
     loop_over_two_sources().await;
+    // Also as a spawned task: a select! loop is Send when its futures are.
+    magpie::spawn(loop_over_two_sources()).await.unwrap();
 }
 
 #[magpie::test(worker_threads = 2)]

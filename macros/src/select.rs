@@ -321,3 +321,44 @@ fn expand(select: SelectInput) -> TokenStream {
         }
     }}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::expand_select;
+    use quote::quote;
+
+    fn expansion_of(input: proc_macro2::TokenStream) -> String {
+        expand_select(quote!((::magpie) #input)).to_string()
+    }
+
+    #[test]
+    fn misuse_becomes_a_compile_error() {
+        assert!(expansion_of(quote!()).contains("needs at least one branch"));
+        let else_first = expansion_of(quote!(else => 1, v = f => v));
+        assert!(else_first.contains("must come last"), "{else_first}");
+        let missing_comma = expansion_of(quote!(a = f => 1 b = g => 2));
+        assert!(missing_comma.contains("compile_error"), "{missing_comma}");
+        let branches = (0..65).map(|n| quote!(v = f => #n,));
+        let too_many = expansion_of(quote!(#(#branches)*));
+        assert!(too_many.contains("at most 64 branches"), "{too_many}");
+    }
+
+    #[test]
+    fn only_else_is_just_the_else_expression() {
+        assert_eq!(
+            expansion_of(quote!(biased; else => 5)),
+            quote!({ 5 }).to_string()
+        );
+    }
+
+    #[test]
+    fn biased_uses_no_random_start() {
+        let biased = expansion_of(quote!(biased; a = f => 1, b = g => 2));
+        assert!(!biased.contains("thread_rng_n"));
+        let fair = expansion_of(quote!(a = f => 1, b = g => 2));
+        assert!(fair.contains("thread_rng_n"));
+        // `biased` alone is an ordinary pattern, not the keyword.
+        let named = expansion_of(quote!(biased = f => biased));
+        assert!(!named.contains("compile_error"), "{named}");
+    }
+}
