@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{runtime, wait_until, with_timeout, HANG_LIMIT};
+use common::{ms, runtime, wait_until, with_timeout, HANG_LIMIT};
 use magpie::runtime::Runtime;
 use magpie::time::{self, Duration, Instant};
 use std::collections::HashSet;
@@ -27,10 +27,6 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn ms(millis: u64) -> Duration {
-    Duration::from_millis(millis)
 }
 
 /// Long enough for both workers of a runtime to run out of work and park,

@@ -8,7 +8,8 @@
 mod common;
 
 use common::{
-    panic_message, runtime, wait_until, with_timeout, CountingWaker, DropCount, HANG_LIMIT,
+    in_task, ms, panic_message, runtime, wait_until, with_timeout, CountingWaker, DropCount,
+    HANG_LIMIT,
 };
 use magpie::time::{self, Duration, Instant, Sleep};
 use std::future::Future;
@@ -17,22 +18,6 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Wake, Waker};
-
-fn ms(millis: u64) -> Duration {
-    Duration::from_millis(millis)
-}
-
-/// Runs `body` in a task of a fresh 2-worker runtime, failing instead of
-/// hanging.
-fn in_task<F>(body: F)
-where
-    F: Future<Output = ()> + Send + 'static,
-{
-    with_timeout(HANG_LIMIT, move || {
-        let rt = runtime(2);
-        rt.block_on(rt.spawn(body)).unwrap();
-    });
-}
 
 /// Polls `sleep` once with `waker`, expecting it to be armed (pending).
 fn arm(sleep: Pin<&mut Sleep>, waker: &Waker) {

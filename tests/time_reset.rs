@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{runtime, with_timeout, HANG_LIMIT};
+use common::{in_task, ms};
 use futures::future::{select, Either};
 use magpie::time::{self, Duration, Instant, Sleep};
 use std::future::{poll_fn, Future};
@@ -14,26 +14,10 @@ use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
-fn ms(millis: u64) -> Duration {
-    Duration::from_millis(millis)
-}
-
 /// How late a sleep may complete and still count as on time. Generous
 /// (the machine is shared): every bug these tests look for shows up as
 /// seconds, not milliseconds.
 const ON_TIME: Duration = Duration::from_millis(150);
-
-/// Runs `body` on a fresh 2-worker runtime, inside a spawned task (so its
-/// timers live in a worker's shard), failing instead of hanging.
-fn in_task<F>(body: F)
-where
-    F: Future<Output = ()> + Send + 'static,
-{
-    with_timeout(HANG_LIMIT, move || {
-        let rt = runtime(2);
-        rt.block_on(rt.spawn(body)).unwrap();
-    });
-}
 
 /// Awaits `sleep` and checks that it completed at its deadline: not before,
 /// and not much after.

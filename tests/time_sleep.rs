@@ -9,16 +9,12 @@
 
 mod common;
 
-use common::{panic_message, runtime, with_timeout, HANG_LIMIT};
+use common::{ms, panic_message, runtime, with_timeout, HANG_LIMIT};
 use magpie::time::{self, Duration, Instant};
 use std::future::Future;
 use std::panic::catch_unwind;
 use std::pin::pin;
 use std::task::{Context, Poll};
-
-fn ms(millis: u64) -> Duration {
-    Duration::from_millis(millis)
-}
 
 /// A fixed-seed xorshift64 generator: "random" durations that are the same
 /// on every run, so a failure can be replayed.

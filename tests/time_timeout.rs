@@ -6,15 +6,11 @@
 
 mod common;
 
-use common::{runtime, with_timeout, HANG_LIMIT};
+use common::{ms, runtime, with_timeout, HANG_LIMIT};
 use magpie::time::{self, error::Elapsed, Duration, Instant};
 use std::future::{pending, ready, Future};
 use std::pin::pin;
 use std::task::{Context, Poll};
-
-fn ms(millis: u64) -> Duration {
-    Duration::from_millis(millis)
-}
 
 /// Generous bound for "completed on time" (see time_reset.rs).
 const ON_TIME: Duration = Duration::from_millis(150);

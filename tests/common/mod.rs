@@ -21,6 +21,11 @@ use magpie::runtime::{Builder, Runtime};
 /// hang (a lost wakeup, a deadlock). Generous: it only matters on failure.
 pub const HANG_LIMIT: Duration = Duration::from_secs(20);
 
+/// `millis` milliseconds.
+pub fn ms(millis: u64) -> Duration {
+    Duration::from_millis(millis)
+}
+
 /// A runtime with `workers` worker threads and otherwise default settings.
 pub fn runtime(workers: usize) -> Runtime {
     Builder::new()
@@ -234,4 +239,16 @@ pub fn set_descriptor_limit(limit: &libc::rlimit) {
     // SAFETY: `limit` is a valid rlimit that the call only reads.
     let result = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, limit) };
     assert_eq!(result, 0, "setrlimit: {}", std::io::Error::last_os_error());
+}
+
+/// Runs `body` on a fresh 2-worker runtime, inside a spawned task (so its
+/// timers live in a worker's shard), failing instead of hanging.
+pub fn in_task<F>(body: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    with_timeout(HANG_LIMIT, move || {
+        let rt = runtime(2);
+        rt.block_on(rt.spawn(body)).unwrap();
+    });
 }
