@@ -307,6 +307,15 @@ async fn patterns_with_binding_modes_and_handlers_without_commas() {
     };
     assert!(got == vec![1, 2] || got == vec![1, 2, 0], "{got:?}");
 
+    // `ref mut` in the winning pattern borrows the output mutably.
+    let edited = magpie::select! {
+        Some(ref mut text) = async { Some(String::from("a")) } => {
+            text.push('b');
+            text.clone()
+        }
+    };
+    assert_eq!(edited, "ab");
+
     // A one-branch select with a trailing handler and no comma.
     let last = magpie::select! { x = async { 5 } => x * 2 };
     assert_eq!(last, 10);

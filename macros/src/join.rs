@@ -14,7 +14,7 @@
 //!     let mut p0 = pin!(s0);                 // dropped 0, 1, ... like a tuple's fields
 //!     let (mut o0, mut o1) = (None, None);   // outputs, kept outside the pins
 //!     let mut next = 0;
-//!     poll_fn(|cx| {
+//!     poll_fn(move |cx| {                    // owns the pins, outputs and `next`
 //!         start at `next` (rotating one step per poll; always 0 with `biased;`);
 //!         poll every future still there; Ready(v): drop it in place (`p.set(None)`), store v;
 //!         (try_join!: Ready(Err(e)) returns Ready(Err(e)) at once)
@@ -180,7 +180,7 @@ fn expand(kind: JoinKind, join: JoinInput) -> TokenStream {
         #(let mut #outs = #support::Option::None;)*
         #[allow(unused_mut, unused_variables)]
         let mut #next: u32 = 0;
-        #support::poll_fn(|#cx| {
+        #support::poll_fn(move |#cx| {
             let mut #pending = false;
             let #first: u32 = #start;
             for #step in 0..#count {

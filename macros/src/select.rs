@@ -19,7 +19,7 @@
 //!         let (f0, f1) = (into_future(i0), into_future(i1));
 //!         let mut p1 = pin!(f1);                       // pinned on this stack frame,
 //!         let mut p0 = pin!(f0);                       // dropped 0, 1, ... at the block's end
-//!         poll_fn(|cx| {
+//!         poll_fn(move |cx| {                          // owns the pins and `disabled`
 //!             budget check;
 //!             for each enabled branch, from a random start (0 with `biased;`):
 //!                 poll it; Pending: remember and go on;
@@ -32,7 +32,8 @@
 //! }
 //! ```
 //!
-//! The handlers sit outside the closure, so `return`, `break`, `continue` and `?` in them act
+//! The closure takes the `Pin<&mut _>`s by move rather than borrowing them, which keeps the
+//! enclosing future one pointer per branch smaller. The handlers sit outside the closure, so `return`, `break`, `continue` and `?` in them act
 //! on the user's code, and they run after every branch's future has been dropped. Internal
 //! names carry `Span::mixed_site()`, so they can neither capture nor shadow the user's locals.
 
@@ -286,11 +287,13 @@ fn expand(select: SelectInput) -> TokenStream {
         let mut #disabled: u64 = 0;
         #(#preconditions)*
 
-        let #output = {
+        // `mut`, so that a winning pattern may bind by `ref mut`.
+        #[allow(unused_mut)]
+        let mut #output = {
             let (#(#inits,)*) = (#(#fut_exprs,)*);
             let (#(#futs,)*) = (#(#support::IntoFuture::into_future(#inits),)*);
             #(let mut #pins_rev = #support::pin!(#futs_rev);)*
-            #support::poll_fn(|#cx| {
+            #support::poll_fn(move |#cx| {
                 #support::ready!(#support::poll_budget_available(#cx));
                 let mut #pending = false;
                 let #first: u32 = #start;
