@@ -435,6 +435,40 @@ async fn select_on_spawned_tasks() {
 }
 
 #[magpie::test(worker_threads = 1)]
+async fn select_yields_once_the_task_budget_is_spent() {
+    // The first branch is always ready and spends a unit of the task's budget each time;
+    // once it is spent, that branch returns `Pending`, and without select!'s own check the
+    // always-ready second branch would win forever without the task ever yielding.
+    let sink = magpie::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let target = sink.local_addr().unwrap();
+    let socket = magpie::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let ready_polls = magpie::spawn(async move {
+        // A new socket is writable only once the reactor has said so: wait for that first.
+        socket.send_to(b"x", target).await.unwrap();
+        for ready_polls in 0..10_000 {
+            let mut one = Box::pin(async {
+                magpie::select! {
+                    biased;
+                    sent = socket.send_to(b"x", target) => {
+                        sent.unwrap();
+                    }
+                    () = std::future::ready(()) => {}
+                }
+            });
+            if futures::poll!(one.as_mut()).is_pending() {
+                return ready_polls;
+            }
+        }
+        panic!("select! never yielded in one task poll");
+    })
+    .await
+    .unwrap();
+    // Everything before the yield was the budget being spent on real sends.
+    assert!(ready_polls >= 100, "yielded after only {ready_polls} polls");
+    drop(sink);
+}
+
+#[magpie::test(worker_threads = 1)]
 async fn pin_both_forms() {
     let sleep = magpie::time::sleep(Duration::from_millis(20));
     let other = async { 1 };
