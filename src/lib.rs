@@ -59,8 +59,9 @@ pub mod time {
 }
 
 /// Adapters for running runtime-specific libraries on magpie, each behind a
-/// cargo feature of its name (`hyper`: hyper 1.x's executor, timer and IO traits).
-#[cfg(feature = "hyper")]
+/// cargo feature of its name (`hyper`: hyper 1.x's executor, timer and IO traits;
+/// `tokio-io`: tokio's IO traits over magpie's streams).
+#[cfg(any(feature = "hyper", feature = "tokio-io"))]
 pub mod compat;
 
 /// Asynchronous IO with tokio's names: the `futures-io` traits (`AsyncRead`,

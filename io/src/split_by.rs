@@ -24,11 +24,12 @@ pin_project! {
     /// # Example
     ///
     /// ```
-    /// use magpie::io::{self, AsyncBufReadExt};
+    /// use magpie::io::{self, AsyncBufReadExt, BufReader};
     ///
     /// #[magpie::main]
     /// async fn main() -> io::Result<()> {
-    ///     let mut parts = (&b"a,bc,"[..]).split(b',');
+    ///     // (A bare `&[u8]` would pick the slice's own `split`.)
+    ///     let mut parts = BufReader::new(&b"a,bc,"[..]).split(b',');
     ///     assert_eq!(parts.next_segment().await?, Some(b"a".to_vec()));
     ///     assert_eq!(parts.next_segment().await?, Some(b"bc".to_vec()));
     ///     assert_eq!(parts.next_segment().await?, None);
