@@ -181,10 +181,9 @@ fn expand(select: SelectInput) -> TokenStream {
             )),
         };
     }
-    if branches.len() > MAX_BRANCHES {
-        return quote!(::core::compile_error!(
-            "`select!` supports at most 64 branches"
-        ));
+    if let Some(extra) = branches.get(MAX_BRANCHES) {
+        return syn::Error::new_spanned(&extra.pat, "`select!` supports at most 64 branches")
+            .to_compile_error();
     }
 
     let count = branches.len();
