@@ -292,26 +292,9 @@ fn event_for(word: usize, direction: Direction) -> Option<ReadyEvent> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
-    use std::sync::Arc;
-    use std::task::Wake;
+    use futures_test::task::new_count_waker;
 
     use super::*;
-
-    /// A waker that counts how often it was woken.
-    struct CountingWaker(AtomicUsize);
-
-    impl Wake for CountingWaker {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    fn counting_waker() -> (Arc<CountingWaker>, Waker) {
-        let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
-        let waker = Waker::from(counter.clone());
-        (counter, waker)
-    }
 
     /// A fresh record: no readiness until the first event.
     fn idle_record() -> ScheduledIo {
@@ -381,8 +364,8 @@ mod tests {
     #[test]
     fn slot_waiter_is_woken_by_its_direction_only() {
         let io = idle_record();
-        let (reader_count, reader) = counting_waker();
-        let (writer_count, writer) = counting_waker();
+        let (reader, reader_count) = new_count_waker();
+        let (writer, writer_count) = new_count_waker();
         assert!(io
             .poll_ready(&mut Context::from_waker(&reader), Direction::Read)
             .is_pending());
@@ -394,8 +377,8 @@ mod tests {
         io.set_readiness(Ready::READABLE);
         io.take_wakers(Ready::READABLE, &mut batch);
         assert_eq!(wake_all(&mut batch), 1);
-        assert_eq!(reader_count.0.load(Ordering::SeqCst), 1);
-        assert_eq!(writer_count.0.load(Ordering::SeqCst), 0);
+        assert_eq!(reader_count.get(), 1);
+        assert_eq!(writer_count.get(), 0);
         assert!(io
             .poll_ready(&mut Context::from_waker(&reader), Direction::Read)
             .is_ready());
@@ -404,21 +387,21 @@ mod tests {
     #[test]
     fn slot_keeps_only_the_latest_waker() {
         let io = idle_record();
-        let (first_count, first) = counting_waker();
-        let (second_count, second) = counting_waker();
+        let (first, first_count) = new_count_waker();
+        let (second, second_count) = new_count_waker();
         let _ = io.poll_ready(&mut Context::from_waker(&first), Direction::Read);
         let _ = io.poll_ready(&mut Context::from_waker(&second), Direction::Read);
         let mut batch = Vec::new();
         io.take_wakers(Ready::READ_CLOSED, &mut batch);
         wake_all(&mut batch);
-        assert_eq!(first_count.0.load(Ordering::SeqCst), 0);
-        assert_eq!(second_count.0.load(Ordering::SeqCst), 1);
+        assert_eq!(first_count.get(), 0);
+        assert_eq!(second_count.get(), 1);
     }
 
     #[test]
     fn every_listed_waiter_is_woken_and_entries_are_removed() {
         let io = idle_record();
-        let (count, waker) = counting_waker();
+        let (waker, count) = new_count_waker();
         let mut keys = [None, None, None];
         for key in &mut keys {
             let polled =
@@ -437,7 +420,7 @@ mod tests {
         io.set_readiness(Ready::READABLE);
         io.take_wakers(Ready::READABLE, &mut batch);
         assert_eq!(wake_all(&mut batch), 3, "three readers, not the writer");
-        assert_eq!(count.0.load(Ordering::SeqCst), 3);
+        assert_eq!(count.get(), 3);
 
         for key in &mut keys {
             let polled =
@@ -452,20 +435,20 @@ mod tests {
     #[test]
     fn error_wakes_both_directions() {
         let io = idle_record();
-        let (count, waker) = counting_waker();
+        let (waker, count) = new_count_waker();
         let _ = io.poll_ready(&mut Context::from_waker(&waker), Direction::Read);
         let _ = io.poll_ready(&mut Context::from_waker(&waker), Direction::Write);
         let mut batch = Vec::new();
         io.set_readiness(Ready::ERROR);
         io.take_wakers(Ready::ERROR, &mut batch);
         assert_eq!(wake_all(&mut batch), 2);
-        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+        assert_eq!(count.get(), 2);
     }
 
     #[test]
     fn shutdown_reports_to_every_direction_and_survives_clearing() {
         let io = idle_record();
-        let (count, waker) = counting_waker();
+        let (waker, count) = new_count_waker();
         let mut key = None;
         let _ = io.poll_ready(&mut Context::from_waker(&waker), Direction::Read);
         let _ = io.poll_ready_listed(&mut Context::from_waker(&waker), Direction::Write, &mut key);
@@ -474,7 +457,7 @@ mod tests {
         let mut batch = Vec::new();
         io.take_wakers(Ready::ALL, &mut batch);
         assert_eq!(wake_all(&mut batch), 2);
-        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+        assert_eq!(count.get(), 2);
 
         let event = match io.poll_ready(&mut Context::from_waker(&waker), Direction::Read) {
             Poll::Ready(event) => event,
