@@ -8,14 +8,15 @@ use std::io::ErrorKind;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
+use futures_test::task::new_count_waker;
 use magpie_io_driver::net::{TcpListener, TcpStream, UdpSocket};
 use magpie_io_driver::{context, coop, Reactor};
-use support::{block_on_deadline, run, Budgeted, CountingWaker, ReactorThread};
+use support::{block_on_deadline, run, Budgeted, ReactorThread};
 
 const PROMPTLY: Duration = Duration::from_secs(5);
 
@@ -40,8 +41,7 @@ where
     let (parked_tx, parked_rx) = mpsc::channel();
     let (result_tx, result_rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let counter = CountingWaker::new();
-        let waker = Waker::from(counter.clone());
+        let (waker, counter) = new_count_waker();
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
         assert!(
@@ -50,7 +50,7 @@ where
         );
         parked_tx.send(()).unwrap();
         let started = Instant::now();
-        while counter.count() == 0 {
+        while counter.get() == 0 {
             assert!(
                 started.elapsed() < PROMPTLY,
                 "the parked future was never woken"
@@ -176,8 +176,7 @@ fn turn_counts_the_tasks_it_wakes() {
     // The registration's first event (writable) wakes nobody yet.
     reactor.turn(Some(Duration::from_millis(10))).unwrap();
 
-    let waker = CountingWaker::new();
-    let task_waker = Waker::from(waker.clone());
+    let (task_waker, waker) = new_count_waker();
     let mut buf = [0u8; 16];
     let mut recv = pin!(receiver.recv(&mut buf));
     assert!(recv
@@ -193,7 +192,7 @@ fn turn_counts_the_tasks_it_wakes() {
         woken = reactor.turn(Some(Duration::from_millis(100))).unwrap();
     }
     assert_eq!(woken, 1);
-    assert_eq!(waker.count(), 1);
+    assert_eq!(waker.get(), 1);
 
     // The datagram is still unread: more data makes an event, but no task waits.
     sender.send_to(b"pong", addr).unwrap();
@@ -250,8 +249,7 @@ fn an_always_ready_read_yields_once_the_budget_is_spent() {
         // On loopback the bytes are queued at the server once write_all returns;
         // wait for the reactor to report them (a new socket starts not ready).
         server.readable().await.unwrap();
-        let counter = CountingWaker::new();
-        let waker = Waker::from(counter.clone());
+        let (waker, counter) = new_count_waker();
         let mut cx = Context::from_waker(&waker);
         let reads = coop::budget(|| {
             let mut reads = 0;
@@ -266,7 +264,7 @@ fn an_always_ready_read_yields_once_the_budget_is_spent() {
             }
         });
         assert_eq!(reads, usize::from(coop::TASK_POLL_BUDGET));
-        assert_eq!(counter.count(), 1, "the task is woken to run again");
+        assert_eq!(counter.get(), 1, "the task is woken to run again");
         // The data was there all along: a new budget reads on.
         let mut byte = [0u8; 1];
         assert_eq!(server.read(&mut byte).await.unwrap(), 1);

@@ -17,8 +17,9 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
+use futures_test::task::new_count_waker;
 use magpie_timer::{sleep_until, timeout};
-use support::{within, CountingWaker, Rng, TestDriver};
+use support::{within, Rng, TestDriver};
 
 /// Longest a whole layout may take: far more than a healthy run needs, so only a hang (a lost
 /// wakeup, a deadlock between shard locks) reaches it.
@@ -53,7 +54,7 @@ fn arm_cancel_ns_per_op(shards: usize, shard_of_thread: &[usize], iterations: u3
             let driver = &driver;
             scope.spawn(move || {
                 let _guard = driver.enter(shard);
-                let (counter, waker) = CountingWaker::new();
+                let (waker, counter) = new_count_waker();
                 let mut cx = Context::from_waker(&waker);
                 for _ in 0..iterations {
                     let mut guarded = pin!(timeout(Duration::from_secs(10), YieldOnce(false)));
@@ -63,7 +64,7 @@ fn arm_cancel_ns_per_op(shards: usize, shard_of_thread: &[usize], iterations: u3
                         "the guarded future's output comes back, not `Elapsed`"
                     );
                 }
-                assert_eq!(counter.wakes(), 0, "a cancelled timer woke its task");
+                assert_eq!(counter.get(), 0, "a cancelled timer woke its task");
             });
         }
     });

@@ -10,10 +10,11 @@ use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
+use futures_test::task::new_count_waker;
 use magpie_timer::context;
 use magpie_timer::{sleep, timeout, Sleep, TimerHandle};
 use parking_lot::Mutex;
-use support::{poll_once, within, CountingWaker, Rng, TestDriver};
+use support::{poll_once, within, Rng, TestDriver};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -39,7 +40,7 @@ fn park_timeout_and_process_driven_by_hand() {
     );
     handle.process();
 
-    let (counter, waker) = CountingWaker::new();
+    let (waker, counter) = new_count_waker();
     let mut late = Box::pin(sleep(30 * MS));
     assert_eq!(poll_once(&mut late, &waker), Poll::Pending);
     assert_eq!(
@@ -69,7 +70,7 @@ fn park_timeout_and_process_driven_by_hand() {
     std::thread::sleep(35 * MS);
     assert_eq!(handle.park_timeout(), Some(Duration::ZERO));
     assert_eq!(handle.process(), 3);
-    assert_eq!(counter.wakes(), 3);
+    assert_eq!(counter.get(), 3);
     assert_eq!(poll_once(&mut early, &waker), Poll::Ready(()));
     assert_eq!(poll_once(&mut late, &waker), Poll::Ready(()));
     assert_eq!(handle.armed_timers(), 1);
@@ -81,7 +82,7 @@ fn park_timeout_and_process_driven_by_hand() {
 #[test]
 fn an_earlier_timer_armed_while_the_driver_sleeps_on_a_later_one_fires_on_time() {
     let driver = Arc::new(TestDriver::start(2));
-    let (_counter, waker) = CountingWaker::new();
+    let (waker, _counter) = new_count_waker();
     let mut long = {
         let _guard = driver.enter(0);
         Box::pin(sleep(Duration::from_secs(10)))
@@ -109,7 +110,7 @@ fn an_earlier_timer_armed_while_the_driver_sleeps_on_a_later_one_fires_on_time()
 fn arming_later_timers_does_not_unpark_the_driver() {
     let driver = TestDriver::start(2);
     let _guard = driver.enter(0);
-    let (counter, waker) = CountingWaker::new();
+    let (waker, counter) = new_count_waker();
     let mut first = Box::pin(sleep(Duration::from_secs(1)));
     assert_eq!(poll_once(&mut first, &waker), Poll::Pending);
     driver.wait_until_blocked(|timeout| timeout.is_some_and(|t| t > 500 * MS));
@@ -131,11 +132,11 @@ fn arming_later_timers_does_not_unpark_the_driver() {
     assert_eq!(driver.unparks(), unparks + 1);
     drop(later);
     drop(first);
-    while counter.wakes() == 0 {
+    while counter.get() == 0 {
         std::thread::sleep(MS);
     }
     std::thread::sleep(5 * MS);
-    assert_eq!(counter.wakes(), 1);
+    assert_eq!(counter.get(), 1);
 }
 
 #[test]
@@ -201,7 +202,7 @@ fn shutdown_wakes_pending_sleeps_whose_next_poll_panics() {
 fn after_shutdown_creating_panics_and_dropping_does_not() {
     let driver = TestDriver::start(1);
     let _guard = driver.enter(0);
-    let (_counter, waker) = CountingWaker::new();
+    let (waker, _counter) = new_count_waker();
     let mut armed = Box::pin(sleep(Duration::from_secs(10)));
     assert_eq!(poll_once(&mut armed, &waker), Poll::Pending);
     let never_polled = sleep(Duration::from_secs(10));
@@ -214,7 +215,7 @@ fn after_shutdown_creating_panics_and_dropping_does_not() {
     let polled = std::panic::catch_unwind(|| {
         // Built before shutdown could be observed by `timeout`: poll a pending one.
         let mut pending = timeout(MS, futures::future::pending::<()>());
-        let (_counter, waker) = CountingWaker::new();
+        let (waker, _counter) = new_count_waker();
         let _ = poll_once(&mut pending, &waker);
     });
     assert!(polled.is_err());
@@ -239,7 +240,7 @@ fn a_waker_that_drops_a_sleep_of_the_same_shard_does_not_deadlock_the_driver() {
     let handle = driver.handle().clone();
     within(Duration::from_secs(10), move || {
         let _guard = context::enter(&handle, 0);
-        let (counter, plain) = CountingWaker::new();
+        let (plain, counter) = new_count_waker();
         let mut victim = Box::pin(sleep(Duration::from_secs(10)));
         assert_eq!(poll_once(&mut victim, &plain), Poll::Pending);
         let dropper = Arc::new(DropOnWake {
@@ -256,7 +257,7 @@ fn a_waker_that_drops_a_sleep_of_the_same_shard_does_not_deadlock_the_driver() {
         }
         assert_eq!(handle.armed_timers(), 0, "the victim was cancelled");
         futures::executor::block_on(sleep(5 * MS));
-        assert_eq!(counter.wakes(), 0);
+        assert_eq!(counter.get(), 0);
     });
 }
 
@@ -271,7 +272,7 @@ impl Wake for OwnsSleep {
 
 /// A waker whose drop drops an armed sleep of shard 0.
 fn waker_owning_an_armed_sleep() -> Waker {
-    let (_counter, plain) = CountingWaker::new();
+    let (plain, _counter) = new_count_waker();
     let mut owned = Box::pin(sleep(Duration::from_secs(10)));
     assert_eq!(poll_once(&mut owned, &plain), Poll::Pending);
     Waker::from(Arc::new(OwnsSleep {
@@ -292,7 +293,7 @@ fn wakers_replaced_or_cancelled_are_dropped_outside_the_shard_lock() {
             Poll::Pending
         );
         assert_eq!(handle.armed_timers(), 2);
-        let (_counter, other) = CountingWaker::new();
+        let (other, _counter) = new_count_waker();
         assert_eq!(poll_once(&mut sleep_a, &other), Poll::Pending);
         assert_eq!(handle.armed_timers(), 1);
         // Cancelled: dropping the sleep drops its stored waker.

@@ -6,8 +6,9 @@ mod support;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use futures_test::task::new_count_waker;
 use magpie_timer::{interval, interval_at, Interval, MissedTickBehavior};
-use support::{CountingWaker, TestDriver};
+use support::TestDriver;
 
 const MS: Duration = Duration::from_millis(1);
 const PERIOD: Duration = Duration::from_millis(20);
@@ -28,12 +29,12 @@ fn interval_is_send_sync_unpin_and_so_is_its_tick_future() {
 fn the_first_tick_completes_on_the_first_poll() {
     let driver = TestDriver::start(1);
     let _guard = driver.enter(0);
-    let (counter, waker) = CountingWaker::new();
+    let (waker, counter) = new_count_waker();
     let before = Instant::now();
     let mut ticker = interval(Duration::from_secs(3600));
     let first = ticker.poll_tick(&mut std::task::Context::from_waker(&waker));
     assert!(matches!(first, Poll::Ready(at) if at >= before && at <= Instant::now()));
-    assert_eq!(counter.wakes(), 0);
+    assert_eq!(counter.get(), 0);
     assert_eq!(driver.handle().armed_timers(), 0);
     // The second tick is an hour away.
     assert!(ticker

@@ -10,9 +10,10 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
+use futures_test::task::new_count_waker;
 use magpie_timer::{sleep, sleep_until, Sleep};
 use parking_lot::Mutex;
-use support::{poll_once, within, CountingWaker, Rng, TestDriver};
+use support::{poll_once, within, Rng, TestDriver};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -27,7 +28,7 @@ fn sleep_is_send_and_sync() {
 fn zero_and_past_deadlines_complete_on_the_first_poll() {
     let driver = TestDriver::start(1);
     let _guard = driver.enter(0);
-    let (counter, waker) = CountingWaker::new();
+    let (waker, counter) = new_count_waker();
     let mut zero = Box::pin(sleep(Duration::ZERO));
     assert_eq!(poll_once(&mut zero, &waker), Poll::Ready(()));
     let mut now = Box::pin(sleep_until(Instant::now()));
@@ -38,7 +39,7 @@ fn zero_and_past_deadlines_complete_on_the_first_poll() {
     let mut past = Box::pin(sleep_until(past));
     assert!(past.is_elapsed());
     assert_eq!(poll_once(&mut past, &waker), Poll::Ready(()));
-    assert_eq!(counter.wakes(), 0);
+    assert_eq!(counter.get(), 0);
     assert_eq!(
         driver.handle().armed_timers(),
         0,
@@ -51,7 +52,7 @@ fn a_sleep_first_polled_after_its_deadline_completes_promptly() {
     let driver = TestDriver::start(1);
     let _guard = driver.enter(0);
     // Keep the driver asleep on a far timer, so its wheel time lags behind the clock.
-    let (_counter, waker) = CountingWaker::new();
+    let (waker, _counter) = new_count_waker();
     let mut far = Box::pin(sleep(Duration::from_secs(10)));
     assert_eq!(poll_once(&mut far, &waker), Poll::Pending);
     driver.wait_until_blocked(|timeout| timeout.is_some_and(|t| t > Duration::from_secs(5)));
@@ -70,7 +71,7 @@ fn a_sleep_first_polled_after_its_deadline_completes_promptly() {
 fn huge_durations_neither_overflow_nor_fire() {
     let driver = TestDriver::start(1);
     let _guard = driver.enter(0);
-    let (counter, waker) = CountingWaker::new();
+    let (waker, counter) = new_count_waker();
     let mut forever = Box::pin(sleep(Duration::MAX));
     assert!(forever.deadline() > Instant::now() + Duration::from_secs(86_400 * 365 * 29));
     assert_eq!(poll_once(&mut forever, &waker), Poll::Pending);
@@ -78,7 +79,7 @@ fn huge_durations_neither_overflow_nor_fire() {
     assert_eq!(poll_once(&mut also_far, &waker), Poll::Pending);
     assert_eq!(driver.handle().armed_timers(), 2);
     futures::executor::block_on(sleep(5 * MS));
-    assert_eq!(counter.wakes(), 0);
+    assert_eq!(counter.get(), 0);
     assert!(!forever.is_elapsed());
 }
 
@@ -102,7 +103,7 @@ fn reset_earlier_moves_the_timer_down_the_wheel() {
     let _guard = driver.enter(0);
     let start = Instant::now();
     let mut sleep = Box::pin(sleep(Duration::from_secs(10)));
-    let (_counter, waker) = CountingWaker::new();
+    let (waker, _counter) = new_count_waker();
     assert_eq!(poll_once(&mut sleep, &waker), Poll::Pending);
     sleep.as_mut().reset(start + 20 * MS);
     assert_eq!(sleep.deadline(), start + 20 * MS);
@@ -121,15 +122,15 @@ fn reset_later_across_levels_does_not_complete_at_the_old_deadline() {
     let _guard = driver.enter(0);
     let start = Instant::now();
     let mut sleep = Box::pin(sleep(20 * MS));
-    let (counter, waker) = CountingWaker::new();
+    let (waker, counter) = new_count_waker();
     assert_eq!(poll_once(&mut sleep, &waker), Poll::Pending);
     // From level 0 (20 ms) to level 1 (300 ms), without touching the wheel.
     sleep.as_mut().reset(start + 300 * MS);
     // The old entry fires at 20 ms (a spurious wake); the poll re-arms for the new deadline.
-    while counter.wakes() == 0 {
+    while counter.get() == 0 {
         std::thread::sleep(MS);
     }
-    assert_eq!(counter.wakes(), 1);
+    assert_eq!(counter.get(), 1);
     assert!(!sleep.is_elapsed());
     assert_eq!(poll_once(&mut sleep, &waker), Poll::Pending);
     futures::executor::block_on(sleep.as_mut());
@@ -183,7 +184,7 @@ fn reset_to_the_past_from_another_thread_wakes_the_waiting_task() {
 #[test]
 fn dropping_a_pending_sleep_on_another_thread_cancels_it() {
     let driver = TestDriver::start(2);
-    let (counter, waker) = CountingWaker::new();
+    let (waker, counter) = new_count_waker();
     let mut sleeps: Vec<Pin<Box<Sleep>>> = {
         let _guard = driver.enter(1);
         (0..10).map(|_| Box::pin(sleep(15 * MS))).collect()
@@ -195,7 +196,7 @@ fn dropping_a_pending_sleep_on_another_thread_cancels_it() {
     std::thread::spawn(move || drop(sleeps)).join().unwrap();
     assert_eq!(driver.handle().armed_timers(), 0);
     std::thread::sleep(40 * MS);
-    assert_eq!(counter.wakes(), 0, "a dropped sleep woke its task");
+    assert_eq!(counter.get(), 0, "a dropped sleep woke its task");
     assert_eq!(driver.fired(), 0);
 }
 

@@ -7,9 +7,10 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures::future::{pending, ready};
+use futures_test::task::new_count_waker;
 use magpie_timer::error::Elapsed;
 use magpie_timer::{sleep, timeout, timeout_at, Timeout};
-use support::{poll_once, CountingWaker, TestDriver};
+use support::{poll_once, TestDriver};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -25,7 +26,7 @@ fn timeout_is_unpin_when_its_future_is() {
 fn a_ready_future_wins_even_against_a_zero_timeout_without_arming_anything() {
     let driver = TestDriver::start(1);
     let _guard = driver.enter(0);
-    let (counter, waker) = CountingWaker::new();
+    let (waker, counter) = new_count_waker();
     let mut zero = timeout(Duration::ZERO, ready(7));
     assert_eq!(poll_once(&mut zero, &waker), Poll::Ready(Ok(7)));
     let mut long = timeout(Duration::from_secs(10), ready("done"));
@@ -35,14 +36,14 @@ fn a_ready_future_wins_even_against_a_zero_timeout_without_arming_anything() {
         0,
         "no wheel operation expected"
     );
-    assert_eq!(counter.wakes(), 0);
+    assert_eq!(counter.get(), 0);
 }
 
 #[test]
 fn a_pending_future_with_a_past_deadline_elapses_on_the_first_poll() {
     let driver = TestDriver::start(1);
     let _guard = driver.enter(0);
-    let (_counter, waker) = CountingWaker::new();
+    let (waker, _counter) = new_count_waker();
     let past = Instant::now()
         .checked_sub(Duration::from_secs(1))
         .unwrap_or_else(Instant::now);
@@ -58,13 +59,13 @@ fn a_pending_future_with_a_past_deadline_elapses_on_the_first_poll() {
 fn the_deadline_registers_only_when_the_future_is_pending_and_is_cancelled_on_drop() {
     let driver = TestDriver::start(1);
     let _guard = driver.enter(0);
-    let (counter, waker) = CountingWaker::new();
+    let (waker, counter) = new_count_waker();
     let mut guarded = timeout(Duration::from_secs(10), pending::<()>());
     assert_eq!(poll_once(&mut guarded, &waker), Poll::Pending);
     assert_eq!(driver.handle().armed_timers(), 1);
     drop(guarded);
     assert_eq!(driver.handle().armed_timers(), 0);
-    assert_eq!(counter.wakes(), 0);
+    assert_eq!(counter.get(), 0);
 }
 
 #[test]

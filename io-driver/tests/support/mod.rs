@@ -3,9 +3,9 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
-use std::task::{Context, Poll, Wake};
+use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -129,25 +129,6 @@ impl<F: Future + Unpin> Future for Budgeted<F> {
 
     fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         coop::budget(|| std::pin::Pin::new(&mut self.0).poll(cx))
-    }
-}
-
-/// A waker that counts its wakes.
-pub struct CountingWaker(pub AtomicUsize);
-
-impl CountingWaker {
-    pub fn new() -> Arc<CountingWaker> {
-        Arc::new(CountingWaker(AtomicUsize::new(0)))
-    }
-
-    pub fn count(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
     }
 }
 

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -162,33 +162,6 @@ impl Drop for TestDriver {
             thread.join().expect("the test driver thread panicked");
         }
         self.handle.shutdown();
-    }
-}
-
-/// A waker that counts its wakes.
-#[derive(Default)]
-pub struct CountingWaker {
-    pub wakes: AtomicUsize,
-}
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.wakes.fetch_add(1, Ordering::SeqCst);
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.wakes.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-impl CountingWaker {
-    pub fn new() -> (Arc<CountingWaker>, Waker) {
-        let counter = Arc::new(CountingWaker::default());
-        let waker = Waker::from(counter.clone());
-        (counter, waker)
-    }
-
-    pub fn wakes(&self) -> usize {
-        self.wakes.load(Ordering::SeqCst)
     }
 }
 
