@@ -28,42 +28,43 @@ async fn main() -> std::io::Result<()> {
 
 /// `peer_addr` and `local_addr`, which both kinds of half have; `$half` names the half the
 /// doc examples call them on.
+#[rustfmt::skip] // rustfmt re-indents the raw strings in `concat!` on every run
 macro_rules! addr_methods {
     ($split:literal, $half:literal) => {
         #[doc = concat!(
-                            r#"See [`TcpStream::peer_addr`].
+            r#"See [`TcpStream::peer_addr`].
 
 # Examples
 
 ```
 "#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            "    assert_eq!(",
-                            $half,
-                            r#".peer_addr()?, client.local_addr()?);
+            $crate::net::tcp::half::example_prelude!($split),
+            "    assert_eq!(",
+            $half,
+            r#".peer_addr()?, client.local_addr()?);
     Ok(())
 }
 ```"#,
-                        )]
+        )]
         pub fn peer_addr(&self) -> ::std::io::Result<::std::net::SocketAddr> {
             self.stream.peer_addr()
         }
 
         #[doc = concat!(
-                            r#"See [`TcpStream::local_addr`].
+            r#"See [`TcpStream::local_addr`].
 
 # Examples
 
 ```
 "#,
-                            $crate::net::tcp::half::example_prelude!($split),
-                            "    assert_eq!(",
-                            $half,
-                            r#".local_addr()?, client.peer_addr()?);
+            $crate::net::tcp::half::example_prelude!($split),
+            "    assert_eq!(",
+            $half,
+            r#".local_addr()?, client.peer_addr()?);
     Ok(())
 }
 ```"#,
-                        )]
+        )]
         pub fn local_addr(&self) -> ::std::io::Result<::std::net::SocketAddr> {
             self.stream.local_addr()
         }
@@ -72,17 +73,18 @@ macro_rules! addr_methods {
 
 /// The methods of a reading half, inside its `impl` block; `$split` makes the halves in the
 /// doc examples.
+#[rustfmt::skip] // rustfmt re-indents the raw strings in `concat!` on every run
 macro_rules! read_half_methods {
     ($split:literal) => {
         #[doc = concat!(
-                                            r#"See [`TcpStream::read`].
+            r#"See [`TcpStream::read`].
 
 # Examples
 
 ```
 "#,
-                                            $crate::net::tcp::half::example_prelude!($split),
-                                            r#"    client.write_all(b"hello").await?;
+            $crate::net::tcp::half::example_prelude!($split),
+            r#"    client.write_all(b"hello").await?;
     drop(client);
     let mut received = Vec::new();
     let mut buf = [0; 1024];
@@ -96,20 +98,20 @@ macro_rules! read_half_methods {
     Ok(())
 }
 ```"#,
-                                        )]
+        )]
         pub async fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
             self.stream.read_inner(buf).await
         }
 
         #[doc = concat!(
-                                            r#"See [`TcpStream::read_exact`].
+            r#"See [`TcpStream::read_exact`].
 
 # Examples
 
 ```
 "#,
-                                            $crate::net::tcp::half::example_prelude!($split),
-                                            r#"    client.write_all(b"ping").await?;
+            $crate::net::tcp::half::example_prelude!($split),
+            r#"    client.write_all(b"ping").await?;
     let mut request = [0; 4];
     reader.read_exact(&mut request).await?;
     writer.write_all(&request).await?;
@@ -119,20 +121,20 @@ macro_rules! read_half_methods {
     Ok(())
 }
 ```"#,
-                                        )]
+        )]
         pub async fn read_exact(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
             self.stream.read_exact_inner(buf).await
         }
 
         #[doc = concat!(
-                                            r#"See [`TcpStream::peek`].
+            r#"See [`TcpStream::peek`].
 
 # Examples
 
 ```
 "#,
-                                            $crate::net::tcp::half::example_prelude!($split),
-                                            r#"    client.write_all(b"hello").await?;
+            $crate::net::tcp::half::example_prelude!($split),
+            r#"    client.write_all(b"hello").await?;
     let mut first = [0; 1];
     reader.peek(&mut first).await?;
     assert_eq!(&first, b"h");
@@ -142,20 +144,20 @@ macro_rules! read_half_methods {
     Ok(())
 }
 ```"#,
-                                        )]
+        )]
         pub async fn peek(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
             self.stream.peek(buf).await
         }
 
         #[doc = concat!(
-                                            r#"See [`TcpStream::readable`].
+            r#"See [`TcpStream::readable`].
 
 # Examples
 
 ```
 "#,
-                                            $crate::net::tcp::half::example_prelude!($split),
-                                            r#"    client.write_all(b"hi").await?;
+            $crate::net::tcp::half::example_prelude!($split),
+            r#"    client.write_all(b"hi").await?;
     let mut buf = [0; 16];
     let n = loop {
         reader.readable().await?;
@@ -168,20 +170,20 @@ macro_rules! read_half_methods {
     Ok(())
 }
 ```"#,
-                                        )]
+        )]
         pub async fn readable(&self) -> ::std::io::Result<()> {
             self.stream.readable().await
         }
 
         #[doc = concat!(
-                                            r#"See [`TcpStream::try_read`].
+            r#"See [`TcpStream::try_read`].
 
 # Examples
 
 ```
 "#,
-                                            $crate::net::tcp::half::example_prelude!($split),
-                                            r#"    let mut buf = [0; 16];
+            $crate::net::tcp::half::example_prelude!($split),
+            r#"    let mut buf = [0; 16];
     let error = reader.try_read(&mut buf).unwrap_err(); // nothing sent yet
     assert_eq!(error.kind(), std::io::ErrorKind::WouldBlock);
     client.write_all(b"hi").await?;
@@ -196,7 +198,7 @@ macro_rules! read_half_methods {
     Ok(())
 }
 ```"#,
-                                        )]
+        )]
         pub fn try_read(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
             self.stream.try_read(buf)
         }
@@ -207,17 +209,18 @@ macro_rules! read_half_methods {
 
 /// The methods of a writing half, inside its `impl` block; `$split` makes the halves in the
 /// doc examples.
+#[rustfmt::skip] // rustfmt re-indents the raw strings in `concat!` on every run
 macro_rules! write_half_methods {
     ($split:literal) => {
         #[doc = concat!(
-                                            r#"See [`TcpStream::write`].
+            r#"See [`TcpStream::write`].
 
 # Examples
 
 ```
 "#,
-                                            $crate::net::tcp::half::example_prelude!($split),
-                                            r#"    let mut rest = &b"some bytes"[..];
+            $crate::net::tcp::half::example_prelude!($split),
+            r#"    let mut rest = &b"some bytes"[..];
     while !rest.is_empty() {
         let n = writer.write(rest).await?;
         rest = &rest[n..];
@@ -228,60 +231,60 @@ macro_rules! write_half_methods {
     Ok(())
 }
 ```"#,
-                                        )]
+        )]
         pub async fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
             self.stream.write_inner(buf).await
         }
 
         #[doc = concat!(
-                                            r#"See [`TcpStream::write_all`].
+            r#"See [`TcpStream::write_all`].
 
 # Examples
 
 ```
 "#,
-                                            $crate::net::tcp::half::example_prelude!($split),
-                                            r#"    writer.write_all(b"welcome").await?;
+            $crate::net::tcp::half::example_prelude!($split),
+            r#"    writer.write_all(b"welcome").await?;
     let mut buf = [0; 7];
     client.read_exact(&mut buf).await?;
     assert_eq!(&buf, b"welcome");
     Ok(())
 }
 ```"#,
-                                        )]
+        )]
         pub async fn write_all(&mut self, buf: &[u8]) -> ::std::io::Result<()> {
             self.stream.write_all_inner(buf).await
         }
 
         #[doc = concat!(
-                                            r#"Does nothing (see [`TcpStream::flush`]).
+            r#"Does nothing (see [`TcpStream::flush`]).
 
 # Examples
 
 ```
 "#,
-                                            $crate::net::tcp::half::example_prelude!($split),
-                                            r#"    writer.write_all(b"data").await?;
+            $crate::net::tcp::half::example_prelude!($split),
+            r#"    writer.write_all(b"data").await?;
     writer.flush().await?; // a no-op: nothing is buffered
     let mut buf = [0; 4];
     client.read_exact(&mut buf).await?;
     Ok(())
 }
 ```"#,
-                                        )]
+        )]
         pub async fn flush(&mut self) -> ::std::io::Result<()> {
             Ok(())
         }
 
         #[doc = concat!(
-                                            r#"See [`TcpStream::writable`].
+            r#"See [`TcpStream::writable`].
 
 # Examples
 
 ```
 "#,
-                                            $crate::net::tcp::half::example_prelude!($split),
-                                            r#"    let mut rest = &b"hello"[..];
+            $crate::net::tcp::half::example_prelude!($split),
+            r#"    let mut rest = &b"hello"[..];
     while !rest.is_empty() {
         writer.writable().await?;
         match writer.try_write(rest) {
@@ -296,20 +299,20 @@ macro_rules! write_half_methods {
     Ok(())
 }
 ```"#,
-                                        )]
+        )]
         pub async fn writable(&self) -> ::std::io::Result<()> {
             self.stream.writable().await
         }
 
         #[doc = concat!(
-                                            r#"See [`TcpStream::try_write`].
+            r#"See [`TcpStream::try_write`].
 
 # Examples
 
 ```
 "#,
-                                            $crate::net::tcp::half::example_prelude!($split),
-                                            r#"    writer.writable().await?;
+            $crate::net::tcp::half::example_prelude!($split),
+            r#"    writer.writable().await?;
     let n = writer.try_write(b"hi")?;
     let mut buf = vec![0; n];
     client.read_exact(&mut buf).await?;
@@ -317,7 +320,7 @@ macro_rules! write_half_methods {
     Ok(())
 }
 ```"#,
-                                        )]
+        )]
         pub fn try_write(&self, buf: &[u8]) -> ::std::io::Result<usize> {
             self.stream.try_write(buf)
         }
