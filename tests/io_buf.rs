@@ -182,3 +182,33 @@ async fn buf_writer_over_a_large_payload_and_buf_reader_reads_it_back() {
     assert_eq!(got, expected);
     bounded(writer).await.unwrap();
 }
+
+#[magpie::test]
+async fn buf_stream_buffers_both_ways_over_tcp() {
+    use magpie::io::BufStream;
+
+    let (client, server) = tcp_pair().await;
+    let mut client = BufStream::with_capacity(64, 64, client);
+    let mut server = BufStream::new(server);
+    client.write_all(b"hello\n").await.unwrap();
+    // Held in the write buffer until flushed.
+    let mut line = String::new();
+    assert!(
+        timeout(Duration::from_millis(50), server.read_line(&mut line))
+            .await
+            .is_err()
+    );
+    client.flush().await.unwrap();
+    let mut line = String::new();
+    bounded(server.read_line(&mut line)).await.unwrap();
+    assert_eq!(line, "hello\n");
+
+    server.write_u32(5).await.unwrap();
+    server.write_all(b"world").await.unwrap();
+    server.shutdown().await.unwrap(); // flushes, then closes
+    assert_eq!(bounded(client.read_u32()).await.unwrap(), 5);
+    let mut rest = String::new();
+    bounded(client.read_to_string(&mut rest)).await.unwrap();
+    assert_eq!(rest, "world");
+    let _inner: TcpStream = client.into_inner();
+}

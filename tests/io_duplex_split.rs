@@ -169,3 +169,31 @@ async fn unsplit_of_different_streams_panics() {
     let (_rd2, wr2) = io::split(io::duplex(8).0);
     let _ = rd1.unsplit(wr2);
 }
+
+#[magpie::test]
+async fn join_makes_one_stream_of_a_reader_and_a_writer() {
+    // Two duplex pipes, one per direction, joined on each side into a full stream.
+    let (a_out, b_in) = io::duplex(32);
+    let (b_out, a_in) = io::duplex(32);
+    let (a_rd, _) = io::split(a_in);
+    let (_, a_wr) = io::split(a_out);
+    let mut a = io::join(a_rd, a_wr);
+    let mut b = io::join(b_in, b_out);
+    a.write_all(b"over").await.unwrap();
+    let mut buf = [0; 4];
+    b.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"over");
+    b.write_u16(9).await.unwrap();
+    assert_eq!(a.read_u16().await.unwrap(), 9);
+    // Shutting down the joined stream shuts down its writer only.
+    b.shutdown().await.unwrap();
+    let mut rest = Vec::new();
+    a.read_to_end(&mut rest).await.unwrap();
+    assert!(rest.is_empty());
+    a.write_all(b"still open").await.unwrap();
+    let (b_in, _b_out) = b.into_inner();
+    let mut b_in = b_in;
+    let mut got = [0; 10];
+    b_in.read_exact(&mut got).await.unwrap();
+    assert_eq!(&got, b"still open");
+}

@@ -13,9 +13,12 @@
 //!   `use magpie::io::{AsyncReadExt, AsyncWriteExt};` is all a tokio or a futures
 //!   program needs. Where tokio's and futures' signatures differ, tokio's wins
 //!   (`read_exact` returns the number of bytes read).
-//! - Adapters and helpers: [`BufReader`], [`BufWriter`], [`copy`], [`copy_buf`],
-//!   [`copy_bidirectional`], [`split`], [`duplex`], [`empty`], [`sink`], [`repeat`],
-//!   [`Lines`] and [`Split`].
+//! - Adapters and helpers: [`BufReader`], [`BufWriter`], [`BufStream`], [`copy`],
+//!   [`copy_buf`], [`copy_bidirectional`], [`split`], [`join`], [`duplex`], [`empty`],
+//!   [`sink`], [`repeat`], [`Lines`] and [`Split`].
+//!
+//! Not here (yet): tokio's `stdin`/`stdout`/`stderr`, which need a blocking pool, and
+//! tokio's own `ReadBuf` (the `futures-io` traits read into `&mut [u8]`).
 //!
 //! # Example
 //!
@@ -38,11 +41,13 @@
 //! ```
 
 mod buf_read_ext;
+mod buf_stream;
 mod copy_bidirectional;
 mod copy_buffer;
 mod delimited;
 mod duplex;
 mod empty;
+mod join;
 mod lines;
 mod read_buf;
 mod read_exact;
@@ -63,9 +68,11 @@ pub use read_ext::AsyncReadExt;
 pub use seek_ext::AsyncSeekExt;
 pub use write_ext::AsyncWriteExt;
 
+pub use buf_stream::BufStream;
 pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use duplex::{duplex, DuplexStream};
 pub use empty::{empty, Empty};
+pub use join::{join, Join};
 pub use lines::Lines;
 pub use split::{split, ReadHalf, ReuniteError, WriteHalf};
 pub use split_by::Split;
@@ -75,11 +82,12 @@ pub use futures_util::io::{
     copy, copy_buf, repeat, sink, BufReader, BufWriter, Chain, Cursor, Repeat, Sink, Take,
 };
 
-/// The futures that the extension traits' methods return.
+/// The futures that the extension traits' methods and [`copy`] return.
 ///
 /// Most programs only `.await` them; the types are here so that a struct can hold one
-/// or a signature can name one.
-pub mod futures {
+/// or a signature can name one. (Not named `futures`, which a `use magpie::io::*;` would
+/// make clash with the `futures` crate.)
+pub mod util {
     pub use crate::read_buf::ReadBuf;
     pub use crate::read_exact::ReadExact;
     pub use crate::read_int::ReadInt;
