@@ -337,3 +337,29 @@ mod without_buf_in_scope {
         assert_eq!(out, b"abcd");
     }
 }
+
+#[magpie::test]
+async fn write_all_buf_is_cancel_safe_the_buffer_tracks_what_was_written() {
+    let (mut a, mut b) = io::duplex(10);
+    let mut src = Bytes::from_static(b"0123456789abcdefghij");
+    // The pipe takes 10 bytes, then the write waits; cancel it there.
+    assert!(
+        timeout(Duration::from_millis(50), a.write_all_buf(&mut src))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        src.remaining(),
+        10,
+        "advanced by exactly what the pipe took"
+    );
+    let reader = magpie::spawn(async move {
+        let mut got = Vec::new();
+        b.read_to_end(&mut got).await.unwrap();
+        got
+    });
+    // Calling again writes the rest, nothing twice.
+    bounded(a.write_all_buf(&mut src)).await.unwrap();
+    drop(a);
+    assert_eq!(bounded(reader).await.unwrap(), b"0123456789abcdefghij");
+}
