@@ -1,9 +1,11 @@
 //! `Builder`: configures and starts a runtime (threads, reactor, timer).
 
 use super::context;
+use super::flavor::Scheduler;
 use super::handle::{Handle, HandleInner};
 use super::runtime::Runtime;
 use crate::blocking::{BlockingPool, Callback, PoolConfig};
+use crate::current_thread;
 use crate::driver::Driver;
 use crate::scheduler;
 use std::fmt;
@@ -27,6 +29,7 @@ use std::time::Duration;
 /// assert_eq!(rt.block_on(async { 5 }), 5);
 /// ```
 pub struct Builder {
+    kind: Kind,
     worker_threads: Option<usize>,
     max_blocking_threads: usize,
     thread_name: String,
@@ -34,6 +37,13 @@ pub struct Builder {
     keep_alive: Duration,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
+}
+
+/// Which scheduler `build` starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    MultiThread,
+    CurrentThread,
 }
 
 impl Default for Builder {
@@ -56,6 +66,7 @@ impl Builder {
     /// ```
     pub fn new() -> Builder {
         Builder {
+            kind: Kind::MultiThread,
             worker_threads: None,
             max_blocking_threads: 512,
             thread_name: "magpie-runtime-worker".to_owned(),
@@ -64,6 +75,73 @@ impl Builder {
             on_thread_start: None,
             on_thread_stop: None,
         }
+    }
+
+    /// The same as [`Builder::new`]: a multi-thread runtime (tokio's name,
+    /// so `tokio::runtime::Builder::new_multi_thread()` compiles after the
+    /// rename).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .enable_all()
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 3 }), 3);
+    /// ```
+    pub fn new_multi_thread() -> Builder {
+        Builder::new()
+    }
+
+    /// A builder for a current-thread runtime: no worker threads; every
+    /// task runs on the thread that calls `block_on`, which also drives the
+    /// sockets and timers while its future waits. `spawn` works from inside
+    /// and outside; tasks spawned while no `block_on` runs wait for the next
+    /// one. `worker_threads` is ignored; the blocking pool works as usual.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Builder::new_current_thread().build().unwrap();
+    /// let caller = std::thread::current().id();
+    /// let ran_on = rt.block_on(async {
+    ///     magpie::spawn(async { std::thread::current().id() }).await.unwrap()
+    /// });
+    /// assert_eq!(ran_on, caller);
+    /// ```
+    pub fn new_current_thread() -> Builder {
+        Builder {
+            kind: Kind::CurrentThread,
+            ..Builder::new()
+        }
+    }
+
+    /// Does nothing: IO and timers are always on in magpie. Kept so that
+    /// tokio's `Builder::...().enable_all()` compiles after the rename.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// rt.block_on(magpie::task::yield_now());
+    /// ```
+    pub fn enable_all(&mut self) -> &mut Self {
+        self
+    }
+
+    /// Does nothing: the IO driver is always on (see [`Builder::enable_all`]).
+    pub fn enable_io(&mut self) -> &mut Self {
+        self
+    }
+
+    /// Does nothing: timers are always on (see [`Builder::enable_all`]).
+    pub fn enable_time(&mut self) -> &mut Self {
+        self
     }
 
     /// The number of worker threads. `build` fails when it is 0.
@@ -279,26 +357,15 @@ impl Builder {
         if self.max_blocking_threads == 0 {
             return Err(invalid("max_blocking_threads must be at least 1"));
         }
+        if self.kind == Kind::CurrentThread {
+            return self.build_current_thread();
+        }
 
-        let reactor = magpie_io_driver::Reactor::new()?;
-        let reactor_handle = reactor.handle();
-        let unpark_reactor = reactor_handle.clone();
-        let timer =
-            magpie_timer::TimerHandle::new(workers + 1, Arc::new(move || unpark_reactor.unpark()));
-
-        let driver = Driver::new(reactor, timer, workers);
-        let (scheduler, cores) = scheduler::Handle::new(driver, workers);
-        let blocking = BlockingPool::new(PoolConfig {
-            max_threads: self.max_blocking_threads,
-            keep_alive: self.keep_alive,
-            thread_name: self.thread_name.clone(),
-            stack_size: self.thread_stack_size,
-            on_start: self.on_thread_start.clone(),
-            on_stop: self.on_thread_stop.clone(),
-        });
+        let (scheduler, cores) = scheduler::Handle::new(new_driver(workers)?, workers);
+        let blocking = self.blocking_pool();
         let handle = Handle {
             inner: Arc::new(HandleInner {
-                scheduler,
+                scheduler: Scheduler::MultiThread(scheduler.clone()),
                 blocking: blocking.spawner(),
             }),
         };
@@ -310,6 +377,7 @@ impl Builder {
                 builder = builder.stack_size(size);
             }
             let worker_handle = handle.clone();
+            let worker_scheduler = scheduler.clone();
             let on_start = self.on_thread_start.clone();
             let on_stop = self.on_thread_stop.clone();
             let spawned = builder.spawn(move || {
@@ -319,7 +387,7 @@ impl Builder {
                 {
                     let _enter = context::enter(&worker_handle, index);
                     let _driving = context::enter_driving();
-                    scheduler::run_worker(&worker_handle.inner.scheduler, core);
+                    scheduler::run_worker(&worker_scheduler, core);
                 }
                 drop(worker_handle);
                 if let Some(f) = &on_stop {
@@ -332,7 +400,7 @@ impl Builder {
                     // Count out the workers that will never run (the last
                     // one finalizes), then shut down what was started.
                     for _ in index..workers {
-                        handle.inner.scheduler.worker_exited();
+                        scheduler.worker_exited();
                     }
                     drop(Runtime::from_parts(handle, threads, blocking));
                     return Err(e);
@@ -343,6 +411,43 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// `build` for `new_current_thread`: the driver and the blocking pool,
+    /// no threads (the thread in `block_on` runs the tasks).
+    fn build_current_thread(&mut self) -> io::Result<Runtime> {
+        let driver = new_driver(1)?;
+        let blocking = self.blocking_pool();
+        let handle = Handle {
+            inner: Arc::new(HandleInner {
+                scheduler: Scheduler::CurrentThread(current_thread::Handle::new(driver)),
+                blocking: blocking.spawner(),
+            }),
+        };
+        Ok(Runtime::from_parts(handle, Vec::new(), blocking))
+    }
+
+    fn blocking_pool(&self) -> BlockingPool {
+        BlockingPool::new(PoolConfig {
+            max_threads: self.max_blocking_threads,
+            keep_alive: self.keep_alive,
+            thread_name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            on_start: self.on_thread_start.clone(),
+            on_stop: self.on_thread_stop.clone(),
+        })
+    }
+}
+
+/// The reactor and a timer with one shard per worker plus one for every
+/// other thread, woken through the reactor.
+fn new_driver(workers: usize) -> io::Result<Driver> {
+    let reactor = magpie_io_driver::Reactor::new()?;
+    let unpark_reactor = reactor.handle();
+    let timer =
+        magpie_timer::TimerHandle::new(workers + 1, Arc::new(move || unpark_reactor.unpark()));
+    Ok(Driver::new(reactor, timer, workers))
+}
+
 fn invalid(msg: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg)
 }
@@ -350,6 +455,7 @@ fn invalid(msg: &str) -> io::Error {
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
+            .field("kind", &self.kind)
             .field("worker_threads", &self.worker_threads)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_name", &self.thread_name)

@@ -2,8 +2,8 @@
 //! anywhere (including threads that are not part of it).
 
 use super::context::{self, EnterGuard, TryCurrentError};
+use super::flavor::Scheduler;
 use crate::blocking::BlockingSpawner;
-use crate::scheduler::{self, worker};
 use crate::task_core::JoinHandle;
 use std::fmt;
 use std::future::Future;
@@ -23,8 +23,8 @@ pub struct Handle {
 /// Everything a runtime's threads and tasks share. Created by the builder,
 /// immutable afterwards apart from the synchronised state inside.
 pub(crate) struct HandleInner {
-    /// The workers, their queues and the driver they take turns at.
-    pub(crate) scheduler: scheduler::Handle,
+    /// The scheduler (multi-thread or current-thread) and its driver.
+    pub(crate) scheduler: Scheduler,
     pub(crate) blocking: BlockingSpawner,
 }
 
@@ -157,7 +157,7 @@ impl Handle {
     pub(crate) fn block_on_small<F: Future>(&self, future: F) -> F::Output {
         let _driving = context::enter_driving();
         let _enter = self.enter();
-        super::block_on::block_on(future)
+        self.inner.scheduler.block_on(future)
     }
 
     /// Makes this runtime the current one on this thread until the guard is
@@ -180,10 +180,7 @@ impl Handle {
     /// assert_eq!(rt.block_on(task).unwrap(), "spawned from a plain thread");
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        let scheduler = &self.inner.scheduler;
-        let shard =
-            worker::current_index().unwrap_or_else(|| scheduler.driver().shard_for_thread());
-        context::enter(self, shard)
+        context::enter(self, self.inner.scheduler.timer_shard())
     }
 }
 

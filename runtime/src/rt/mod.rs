@@ -8,6 +8,7 @@
 mod block_on;
 mod builder;
 mod context;
+mod flavor;
 mod handle;
 mod join_set;
 mod runtime;

@@ -232,9 +232,7 @@ impl Runtime {
             return;
         }
         self.shut_down = true;
-        let scheduler = &self.handle.inner.scheduler;
-        scheduler.begin_shutdown();
-        if scheduler.wait_shutdown(deadline) {
+        if self.handle.inner.scheduler.shutdown(deadline) {
             for worker in self.workers.drain(..) {
                 let _ = worker.join();
             }

@@ -49,8 +49,8 @@ unsafe fn drop_stage<F: Future>(stage: *mut Stage<F>) -> Result<(), Box<dyn Any 
 /// one NOTIFIED accounts for).
 pub(super) unsafe fn run<F, S>(ptr: NonNull<Header>)
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     // SAFETY: the vtable is only installed on `Cell<F, S>`.

@@ -111,6 +111,31 @@ where
     unsafe { (raw, Notified::from_raw(raw), JoinHandle::new(raw)) }
 }
 
+/// Creates a local task (its future need not be `Send`), queued once.
+/// Returns the owner's reference, the queued reference, and the join handle.
+///
+/// # Safety
+/// The caller guarantees that the task is only ever run (`Notified::run`)
+/// and shut down (`RawTask::shutdown`, `Notified::shutdown`) on the thread
+/// that calls this function, and that its output, if it is not `Send`, is
+/// only taken or dropped there (the `JoinHandle<T>` is `!Send` then, and the
+/// owner shuts the task down on this thread before it goes away).
+pub(crate) unsafe fn new_local_task<F, S>(
+    future: F,
+    scheduler: S,
+    id: Id,
+) -> (RawTask, Notified<S>, JoinHandle<F::Output>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: Schedule,
+{
+    let raw = raw::Cell::allocate(future, scheduler, id, 3);
+    // SAFETY: three references were counted: owner, queue, join handle; the
+    // output type is F::Output.
+    unsafe { (raw, Notified::from_raw(raw), JoinHandle::new(raw)) }
+}
+
 /// Creates a task that no list owns (blocking tasks): the queued reference
 /// and the join handle.
 pub(crate) fn new_unowned_task<F, S>(

@@ -63,10 +63,13 @@ pub(crate) struct Cell<F: Future, S> {
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
 }
 
+// No `Send` bound here: local tasks (`new_local_task`) hold futures that
+// are not `Send`, and their spawner guarantees they are polled and dropped
+// on one thread only. `new_task` adds the bounds for every other task.
 impl<F, S> Cell<F, S>
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     const VTABLE: Vtable = Vtable {
@@ -107,7 +110,10 @@ pub(crate) struct RawTask {
 
 // SAFETY: a RawTask is only a pointer; every access through it goes through
 // the atomic state word or is granted exclusively by it, and the task's
-// future and output are required to be Send.
+// future and output are Send, except for local tasks, whose spawner
+// guarantees that they are run, shut down and have their output taken only
+// on their own thread (see `new_local_task`); other threads then only touch
+// the state word, the scheduler handle (Send + Sync) and the join waker.
 unsafe impl Send for RawTask {}
 // SAFETY: as above; shared access only reads the atomic header.
 unsafe impl Sync for RawTask {}

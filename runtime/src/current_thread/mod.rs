@@ -1,0 +1,225 @@
+//! The current-thread scheduler: every task runs on the thread that calls
+//! `block_on`, which also drives the IO reactor and the timers between
+//! tasks. Tasks spawned while nobody is in `block_on` wait in the queue and
+//! run at the next `block_on`.
+//!
+//! The run queue is in two parts. `Core::local` is a plain `VecDeque` that
+//! only the thread holding the core touches: a task spawned or woken on that
+//! thread goes there without any synchronisation. Everything else (wakes
+//! from other threads, from the blocking pool, spawns while no `block_on`
+//! runs) goes to `Shared::remote`, under a mutex, and interrupts the driver
+//! if the core's thread sleeps in it. The core is a token: one `block_on` at
+//! a time holds it; a second, concurrent `block_on` (from another thread,
+//! through a `Handle`) only polls its own future until the core comes back.
+//!
+//! Shared state: `remote` (any thread pushes; the core holder pops),
+//! `parked` (written by the core holder, read by remote schedulers),
+//! `is_shutdown` (set once by shutdown, read by everyone), `core` (taken and
+//! returned by `block_on`), `core_waiters` (wakers of `block_on` calls
+//! waiting for the core; any `block_on` pushes, the returning one drains).
+//!
+//! Uses the task layer (`task_core`) and the driver; knows nothing of the
+//! runtime (`rt`) above it.
+
+mod block_on;
+
+pub(crate) use block_on::block_on;
+
+use crate::driver::Driver;
+use crate::task_core::{self, list::OwnedTasks, Id, JoinHandle, Notified, RawTask, Schedule};
+use parking_lot::Mutex;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::Arc;
+use std::task::Waker;
+
+pub(crate) type Task = Notified<Handle>;
+
+/// The state a current-thread runtime's handles, tasks and `block_on`
+/// calls share.
+pub(crate) struct Shared {
+    /// Tasks scheduled from outside the core's thread.
+    remote: Mutex<VecDeque<Task>>,
+    /// Every live task, for shutdown.
+    owned: OwnedTasks,
+    /// The IO and timer driver, driven by the core's thread.
+    driver: Driver,
+    /// True while the core's thread sleeps in the driver. SeqCst, paired
+    /// with the pushes to `remote`: either the sleeper sees the push before
+    /// it blocks, or the pusher sees the flag and interrupts it.
+    parked: AtomicBool,
+    /// Set once by shutdown. SeqCst: it orders against `remote` pushes (see
+    /// `push_remote`).
+    is_shutdown: AtomicBool,
+    /// The run-queue token; `None` while a `block_on` holds it.
+    core: Mutex<Option<Box<Core>>>,
+    /// `block_on` calls waiting for the core.
+    core_waiters: Mutex<Vec<Waker>>,
+}
+
+/// What the thread running the tasks owns.
+pub(crate) struct Core {
+    /// Tasks scheduled on the core's own thread.
+    local: VecDeque<Task>,
+    /// Counts tasks run, to interleave the remote queue and the driver.
+    tick: u32,
+}
+
+/// The scheduler of one current-thread runtime. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Handle {
+    shared: Arc<Shared>,
+}
+
+/// The core held by the `block_on` running on this thread, while it runs.
+struct Context {
+    handle: Handle,
+    /// `None` while the core is lent out (never, today) — a `RefCell` so
+    /// that wakes made by the running task can push to it.
+    core: RefCell<Option<Box<Core>>>,
+}
+
+thread_local! {
+    /// The `Context` of the current-thread `block_on` running on this
+    /// thread, or null. Only this thread reads or writes it.
+    static CURRENT: std::cell::Cell<*const Context> = const { std::cell::Cell::new(ptr::null()) };
+}
+
+impl Handle {
+    /// A current-thread scheduler around `driver`.
+    pub(crate) fn new(driver: Driver) -> Handle {
+        Handle {
+            shared: Arc::new(Shared {
+                remote: Mutex::new(VecDeque::new()),
+                owned: OwnedTasks::new(1),
+                driver,
+                parked: AtomicBool::new(false),
+                is_shutdown: AtomicBool::new(false),
+                core: Mutex::new(Some(Box::new(Core {
+                    local: VecDeque::new(),
+                    tick: 0,
+                }))),
+                core_waiters: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// The driver the core's thread drives.
+    pub(crate) fn driver(&self) -> &Driver {
+        &self.shared.driver
+    }
+
+    /// True when both handles refer to the same scheduler.
+    pub(crate) fn ptr_eq(&self, other: &Handle) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Makes `future` a task and queues it. After shutdown the task is
+    /// cancelled at once.
+    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (owned, notified, join) = task_core::new_task(future, self.clone(), Id::next());
+        self.bind_and_schedule(owned, notified);
+        join
+    }
+
+    fn bind_and_schedule(&self, owned: RawTask, notified: Task) {
+        if self.shared.owned.bind(owned) {
+            self.schedule_task(notified);
+        } else {
+            owned.shutdown();
+            drop(notified);
+        }
+    }
+
+    fn schedule_task(&self, task: Task) {
+        if let Err(task) = self.push_local(task) {
+            self.push_remote(task);
+        }
+    }
+
+    /// Queues `task` in the core's local queue when this thread holds this
+    /// scheduler's core and it is not borrowed; hands it back otherwise.
+    fn push_local(&self, task: Task) -> Result<(), Task> {
+        let ctx = CURRENT.with(|c| c.get());
+        if ctx.is_null() {
+            return Err(task);
+        }
+        // SAFETY: CURRENT points to the Context on `block_on`'s stack frame
+        // while it runs on this thread, and is reset before that frame ends.
+        let ctx = unsafe { &*ctx };
+        if !ctx.handle.ptr_eq(self) {
+            return Err(task);
+        }
+        let Ok(mut core) = ctx.core.try_borrow_mut() else {
+            return Err(task);
+        };
+        match core.as_mut() {
+            Some(core) => {
+                core.local.push_back(task);
+                Ok(())
+            }
+            None => Err(task),
+        }
+    }
+
+    /// Queues a task from outside the core's thread.
+    fn push_remote(&self, task: Task) {
+        let shared = &self.shared;
+        shared.remote.lock().push_back(task);
+        if shared.is_shutdown.load(SeqCst) {
+            // Shutdown may already have drained the queue: drain it again so
+            // no reference is stranded (either it sees our push or we see
+            // its flag: both SeqCst).
+            shared.drain_remote();
+            return;
+        }
+        self.unpark();
+    }
+
+    /// Interrupts the core's thread if it sleeps in the driver.
+    fn unpark(&self) {
+        if self.shared.parked.load(SeqCst) {
+            self.shared.driver.reactor_handle.unpark();
+        }
+    }
+
+    /// Shuts the scheduler down from the thread dropping the runtime: later
+    /// spawns are cancelled, every live task is dropped here, the queues
+    /// are emptied and the driver shut down.
+    pub(crate) fn shutdown(&self) {
+        let shared = &self.shared;
+        shared.is_shutdown.store(true, SeqCst);
+        shared.owned.close_and_shutdown_all();
+        shared.drain_remote();
+        // (A `block_on` holding the core clears its queue itself when it
+        // sees the flag.)
+        if let Some(core) = shared.core.lock().as_mut() {
+            core.local.clear();
+        }
+        shared.driver.shutdown();
+    }
+}
+
+impl Shared {
+    fn drain_remote(&self) {
+        let drained = std::mem::take(&mut *self.remote.lock());
+        drop(drained);
+    }
+}
+
+impl Schedule for Handle {
+    fn schedule(&self, task: Task) {
+        self.schedule_task(task);
+    }
+
+    fn release(&self, task: RawTask) -> bool {
+        self.shared.owned.remove(task)
+    }
+}
