@@ -9,13 +9,14 @@
 
 // The layers, each using only those listed before it:
 // `sync` (loom shim), `task_core` (tasks), `driver` (IO + timers),
-// `blocking` (the pool; uses task_core), `scheduler` and `current_thread`
-// (the two schedulers; each uses task_core and driver), `rt` (the runtime;
-// uses all of them). Each module's top comment
+// `blocking` (the pool; uses task_core), `local_set` (uses task_core),
+// `scheduler` and `current_thread` (the two schedulers; each uses task_core
+// and driver), `rt` (the runtime; uses all of them). Each module's top comment
 // says what it owns and what it may use.
 mod blocking;
 mod current_thread;
 mod driver;
+mod local_set;
 mod rt;
 mod scheduler;
 mod sync;
@@ -42,7 +43,8 @@ pub use rt::spawn;
 /// });
 /// ```
 pub mod task {
-    pub use crate::rt::{spawn, spawn_blocking, JoinSet};
+    pub use crate::local_set::{LocalEnterGuard, LocalSet};
+    pub use crate::rt::{spawn, spawn_blocking, spawn_local, JoinSet};
     pub use crate::task_core::{id, try_id, yield_now, AbortHandle, Id, JoinError, JoinHandle};
 }
 

@@ -125,3 +125,38 @@ where
         Err(e) => panic!("{e}"),
     }
 }
+
+/// Spawns a future that need not be `Send` onto the [`LocalSet`] current on
+/// this thread (inside `LocalSet::run_until`, `LocalSet::block_on`, a task of
+/// the set, or a `LocalSet::enter` guard). The task runs on this thread,
+/// while the set is awaited.
+///
+/// [`LocalSet`]: crate::task::LocalSet
+///
+/// # Panics
+///
+/// Panics when no `LocalSet` is current on this thread, with a message that
+/// says where to call it instead.
+///
+/// # Examples
+///
+/// ```
+/// # use magpie_runtime as magpie;
+/// use std::rc::Rc;
+///
+/// let rt = magpie::runtime::Builder::new_current_thread().build().unwrap();
+/// let local = magpie::task::LocalSet::new();
+/// let out = local.block_on(&rt, async {
+///     let not_send = Rc::new("local");
+///     magpie::task::spawn_local(async move { *not_send }).await.unwrap()
+/// });
+/// assert_eq!(out, "local");
+/// ```
+#[track_caller]
+pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    crate::local_set::spawn_local(future)
+}
