@@ -152,3 +152,21 @@ async fn test_attribute_runs_the_body_in_the_runtime_context() {
         "the body is not itself a task"
     );
 }
+
+#[magpie::test(flavor = "current_thread")]
+async fn current_thread_flavor_runs_tasks_on_the_test_thread() {
+    let test_thread = std::thread::current().id();
+    let task_thread = magpie::spawn(async { std::thread::current().id() })
+        .await
+        .unwrap();
+    assert_eq!(task_thread, test_thread);
+}
+
+#[magpie::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multi_thread_flavor_spelled_out_runs_tasks_on_workers() {
+    let test_thread = std::thread::current().id();
+    let task_thread = magpie::spawn(async { std::thread::current().id() })
+        .await
+        .unwrap();
+    assert_ne!(task_thread, test_thread);
+}

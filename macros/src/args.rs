@@ -1,22 +1,38 @@
 //! Parsing of the arguments written inside `#[magpie::main(...)]` and `#[magpie::test(...)]`.
 //!
-//! The only argument is `worker_threads = N`, with `N` a positive integer literal. Every
-//! problem becomes a `syn::Error` spanned on the offending tokens; several problems in one
-//! attribute are combined so the user sees all of them in one build.
+//! The arguments are `worker_threads = N`, with `N` a positive integer literal, and
+//! `flavor = "multi_thread"` or `flavor = "current_thread"` (tokio's spelling, so a tokio
+//! attribute compiles after the rename; `worker_threads` needs the multi-thread flavor, as
+//! in tokio). Every problem becomes a `syn::Error` spanned on the offending tokens; several
+//! problems in one attribute are combined so the user sees all of them in one build.
 
 use proc_macro2::{Literal, Span, TokenStream};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, Meta, Token};
 
-/// The one argument name the entry-point macros accept.
+/// The argument names the entry-point macros accept.
 const WORKER_THREADS: &str = "worker_threads";
+const FLAVOR: &str = "flavor";
+const EXPECTED: &str = "expected `worker_threads` or `flavor`";
 
 /// The validated arguments of one entry-point attribute.
 #[derive(Debug, Default)]
 pub(crate) struct EntryArgs {
     /// `worker_threads = N` as written, already checked to be at least 1; `None` when absent.
     pub(crate) worker_threads: Option<WorkerThreads>,
+    /// `flavor = "..."`; multi-thread when absent.
+    pub(crate) flavor: Flavor,
+}
+
+/// Which runtime the attribute builds.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// `Builder::new()`: worker threads (the default).
+    #[default]
+    MultiThread,
+    /// `Builder::new_current_thread()`: everything on the calling thread.
+    CurrentThread,
 }
 
 /// A validated `worker_threads` value together with the span of the literal the user wrote.
@@ -50,25 +66,51 @@ pub(crate) fn parse_entry_args(tokens: TokenStream) -> syn::Result<EntryArgs> {
         None => errors = Some(error),
     };
 
+    let mut flavor_seen = false;
     for meta in metas {
-        if !meta.path().is_ident(WORKER_THREADS) {
+        let is_worker_threads = meta.path().is_ident(WORKER_THREADS);
+        if !is_worker_threads && !meta.path().is_ident(FLAVOR) {
             let name = path_to_string(meta.path());
             record(syn::Error::new_spanned(
                 meta.path(),
-                format!("unknown argument `{name}`, expected `{WORKER_THREADS}`"),
+                format!("unknown argument `{name}`, {EXPECTED}"),
             ));
             continue;
         }
+        let name = if is_worker_threads {
+            WORKER_THREADS
+        } else {
+            FLAVOR
+        };
+        let example = if is_worker_threads {
+            "worker_threads = 4"
+        } else {
+            "flavor = \"current_thread\""
+        };
         let value = match meta {
             Meta::NameValue(name_value) => name_value.value,
             other => {
                 record(syn::Error::new_spanned(
                     other,
-                    format!("`{WORKER_THREADS}` needs a value, e.g. `{WORKER_THREADS} = 4`"),
+                    format!("`{name}` needs a value, e.g. `{example}`"),
                 ));
                 continue;
             }
         };
+        if !is_worker_threads {
+            match parse_flavor(&value) {
+                Ok(_) if flavor_seen => record(syn::Error::new_spanned(
+                    &value,
+                    format!("`{FLAVOR}` is given more than once"),
+                )),
+                Ok(flavor) => {
+                    flavor_seen = true;
+                    args.flavor = flavor;
+                }
+                Err(error) => record(error),
+            }
+            continue;
+        }
         match parse_worker_threads(&value) {
             Ok(parsed) if args.worker_threads.is_some() => {
                 record(syn::Error::new(
@@ -80,11 +122,39 @@ pub(crate) fn parse_entry_args(tokens: TokenStream) -> syn::Result<EntryArgs> {
             Err(error) => record(error),
         }
     }
+    if args.flavor == Flavor::CurrentThread {
+        if let Some(worker_threads) = &args.worker_threads {
+            record(syn::Error::new(
+                worker_threads.span,
+                "`worker_threads` needs the `multi_thread` flavor: a `current_thread` \
+                 runtime runs everything on the calling thread",
+            ));
+        }
+    }
 
     match errors {
         Some(error) => Err(error),
         None => Ok(args),
     }
+}
+
+/// Reads `"multi_thread"` or `"current_thread"`.
+fn parse_flavor(value: &Expr) -> syn::Result<Flavor> {
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Str(literal),
+        ..
+    }) = value
+    {
+        match literal.value().as_str() {
+            "multi_thread" => return Ok(Flavor::MultiThread),
+            "current_thread" => return Ok(Flavor::CurrentThread),
+            _ => {}
+        }
+    }
+    Err(syn::Error::new_spanned(
+        value,
+        "`flavor` is \"multi_thread\" or \"current_thread\"",
+    ))
 }
 
 /// Checks that `value` is an integer literal of at least 1 that fits in `usize`.
@@ -221,16 +291,50 @@ mod tests {
     fn unknown_missing_and_duplicate_are_all_reported() {
         assert_eq!(
             error_message(quote!(
-                flavor = "x",
+                flavour = "x",
                 a::b,
                 worker_threads,
                 worker_threads = 1,
                 worker_threads = 2
             )),
-            "unknown argument `flavor`, expected `worker_threads` \
-             | unknown argument `a::b`, expected `worker_threads` \
+            "unknown argument `flavour`, expected `worker_threads` or `flavor` \
+             | unknown argument `a::b`, expected `worker_threads` or `flavor` \
              | `worker_threads` needs a value, e.g. `worker_threads = 4` \
              | `worker_threads` is given more than once"
+        );
+    }
+
+    #[test]
+    fn flavors_are_read() {
+        assert_eq!(
+            parse_entry_args(TokenStream::new()).unwrap().flavor,
+            Flavor::MultiThread
+        );
+        let args = parse_entry_args(quote!(flavor = "multi_thread", worker_threads = 2)).unwrap();
+        assert_eq!(args.flavor, Flavor::MultiThread);
+        assert_eq!(args.worker_threads.unwrap().count, 2);
+        let args = parse_entry_args(quote!(flavor = "current_thread")).unwrap();
+        assert_eq!(args.flavor, Flavor::CurrentThread);
+    }
+
+    #[test]
+    fn bad_flavors_are_rejected() {
+        assert_eq!(
+            error_message(quote!(flavor = "single")),
+            "`flavor` is \"multi_thread\" or \"current_thread\""
+        );
+        assert_eq!(
+            error_message(quote!(flavor = current_thread)),
+            "`flavor` is \"multi_thread\" or \"current_thread\""
+        );
+        assert_eq!(
+            error_message(quote!(flavor = "current_thread", flavor = "multi_thread")),
+            "`flavor` is given more than once"
+        );
+        assert_eq!(
+            error_message(quote!(flavor = "current_thread", worker_threads = 2)),
+            "`worker_threads` needs the `multi_thread` flavor: a `current_thread` \
+             runtime runs everything on the calling thread"
         );
     }
 

@@ -29,7 +29,7 @@ use quote::quote;
 use syn::punctuated::Punctuated;
 use syn::{AttrStyle, Attribute, ItemFn};
 
-use crate::args::{parse_entry_args, EntryArgs};
+use crate::args::{parse_entry_args, EntryArgs, Flavor};
 
 /// Which entry-point attribute is being expanded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,6 +162,8 @@ fn build_function(kind: EntryKind, args: &EntryArgs, function: ItemFn) -> TokenS
     };
 
     let worker_threads = match (&args.worker_threads, kind) {
+        // A current-thread runtime has no workers (`parse_entry_args` refused a count).
+        _ if args.flavor == Flavor::CurrentThread => TokenStream::new(),
         (Some(worker_threads), _) => {
             let count = worker_threads.to_literal();
             quote!(.worker_threads(#count))
@@ -178,13 +180,17 @@ fn build_function(kind: EntryKind, args: &EntryArgs, function: ItemFn) -> TokenS
     // a `let` would need a name, and a user's `const` of that name in scope would turn the
     // binding into a pattern match.
     let statements = &block.stmts;
+    let builder = match args.flavor {
+        Flavor::MultiThread => quote!(::magpie::runtime::Builder::new()),
+        Flavor::CurrentThread => quote!(::magpie::runtime::Builder::new_current_thread()),
+    };
 
     quote! {
         #test_attr
         #(#outer_attrs)*
         #vis #sig {
             #(#inner_attrs)*
-            ::magpie::runtime::Builder::new()
+            #builder
                 #worker_threads
                 .build()
                 .expect("failed to build the magpie runtime")

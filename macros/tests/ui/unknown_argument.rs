@@ -1,2 +1,2 @@
-#[magpie_macros::main(flavor = "multi_thread")]
+#[magpie_macros::main(flavour = "multi_thread")]
 async fn main() {}
