@@ -31,12 +31,11 @@ use join::{expand_join, JoinKind};
 /// `return` inside the body returns from it.
 ///
 /// # Arguments
-/// - `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`, as for `main`.
 /// - `worker_threads = N`: the number of worker threads, a positive integer literal.
+///   Without it the builder's default applies (one worker per CPU core).
 /// - `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`: the latter
 ///   builds `Builder::new_current_thread()`, running every task on the calling thread
 ///   (`worker_threads` is then an error, as in tokio).
-///   Without it the builder's default applies (one worker per CPU core).
 ///
 /// # Examples
 /// (Marked `ignore` here because this crate cannot depend on the `magpie` facade; the
@@ -85,6 +84,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # Arguments
 /// - `worker_threads = N`: the number of worker threads, a positive integer literal
 ///   (default 2).
+/// - `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`, as for `main`.
 ///
 /// # Examples
 /// (Marked `ignore` here because this crate cannot depend on the `magpie` facade; the
