@@ -8,12 +8,14 @@
 #![deny(missing_docs)]
 
 // The layers, each using only those listed before it:
-// `sync` (loom shim), `task_core` (tasks), `driver` (IO + timers),
+// `sync` (loom shim), `callback` (thread callbacks), `task_core` (tasks),
+// `driver` (IO + timers),
 // `blocking` (the pool; uses task_core), `local_set` (uses task_core),
 // `scheduler` and `current_thread` (the two schedulers; each uses task_core
 // and driver), `rt` (the runtime; uses all of them). Each module's top comment
 // says what it owns and what it may use.
 mod blocking;
+mod callback;
 mod current_thread;
 mod driver;
 mod local_set;

@@ -11,11 +11,6 @@ mod task;
 pub(crate) use pool::{BlockingPool, BlockingSpawner, PoolConfig};
 
 use std::any::Any;
-use std::sync::Arc;
-
-/// A user callback run on each thread the runtime starts
-/// (`Builder::on_thread_start` / `on_thread_stop`).
-pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
 
 /// Run first on a new pool thread: makes the thread part of its runtime (so
 /// a blocking closure can spawn) until the returned guard drops, when the

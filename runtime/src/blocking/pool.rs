@@ -7,7 +7,8 @@
 //! themselves idle/alive; shutdown sets the flag and waits for the threads.
 
 use super::task::{BlockingSchedule, BlockingTask};
-use super::{Callback, EnterRuntime};
+use super::EnterRuntime;
+use crate::callback::ThreadCallbacks;
 use crate::sync::{Condvar, Mutex};
 use crate::task_core::{self, Id, JoinHandle, Notified};
 use std::collections::VecDeque;
@@ -19,8 +20,7 @@ pub(crate) struct PoolConfig {
     pub(crate) keep_alive: Duration,
     pub(crate) thread_name: String,
     pub(crate) stack_size: Option<usize>,
-    pub(crate) on_start: Option<Callback>,
-    pub(crate) on_stop: Option<Callback>,
+    pub(crate) callbacks: ThreadCallbacks,
 }
 
 type Job = Notified<BlockingSchedule>;
@@ -178,16 +178,12 @@ impl BlockingSpawner {
         }
         let shared = self.shared.clone();
         builder.spawn(move || {
-            if let Some(f) = &shared.config.on_start {
-                f();
-            }
+            shared.config.callbacks.started();
             {
                 let _enter = enter();
                 run_thread(&shared, id);
             }
-            if let Some(f) = &shared.config.on_stop {
-                f();
-            }
+            shared.config.callbacks.stopped();
             let mut state = shared.state.lock();
             state.num_threads -= 1;
             shared.exit_cvar.notify_all();

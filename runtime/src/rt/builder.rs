@@ -4,7 +4,8 @@ use super::context;
 use super::flavor::Scheduler;
 use super::handle::{Handle, HandleInner};
 use super::runtime::Runtime;
-use crate::blocking::{BlockingPool, Callback, PoolConfig};
+use crate::blocking::{BlockingPool, PoolConfig};
+use crate::callback::{Callback, ThreadCallbacks};
 use crate::current_thread;
 use crate::driver::Driver;
 use crate::scheduler;
@@ -361,7 +362,8 @@ impl Builder {
             return self.build_current_thread();
         }
 
-        let (scheduler, cores) = scheduler::Handle::new(new_driver(workers)?, workers);
+        let (scheduler, cores) =
+            scheduler::Handle::new(new_driver(workers)?, workers, self.thread_callbacks());
         let blocking = self.blocking_pool();
         let handle = Handle {
             inner: Arc::new(HandleInner {
@@ -378,21 +380,17 @@ impl Builder {
             }
             let worker_handle = handle.clone();
             let worker_scheduler = scheduler.clone();
-            let on_start = self.on_thread_start.clone();
-            let on_stop = self.on_thread_stop.clone();
             let spawned = builder.spawn(move || {
-                if let Some(f) = &on_start {
-                    f();
-                }
+                let callbacks = worker_scheduler.thread_callbacks().clone();
+                callbacks.started();
                 {
                     let _enter = context::enter(&worker_handle, index);
                     let _driving = context::enter_driving();
                     scheduler::run_worker(&worker_scheduler, core);
                 }
                 drop(worker_handle);
-                if let Some(f) = &on_stop {
-                    f();
-                }
+                drop(worker_scheduler);
+                callbacks.stopped();
             });
             match spawned {
                 Ok(thread) => threads.push(thread),
@@ -432,9 +430,15 @@ impl Builder {
             keep_alive: self.keep_alive,
             thread_name: self.thread_name.clone(),
             stack_size: self.thread_stack_size,
+            callbacks: self.thread_callbacks(),
+        })
+    }
+
+    fn thread_callbacks(&self) -> ThreadCallbacks {
+        ThreadCallbacks {
             on_start: self.on_thread_start.clone(),
             on_stop: self.on_thread_stop.clone(),
-        })
+        }
     }
 }
 

@@ -25,6 +25,7 @@ pub(crate) mod worker;
 #[cfg(all(test, loom))]
 mod loom_tests;
 
+use crate::callback::ThreadCallbacks;
 use crate::driver::Driver;
 use crate::task_core::{self, list::OwnedTasks, Id, JoinHandle, Notified, RawTask, Schedule};
 use crossbeam_deque::{Injector, Stealer, Worker as LocalQueue};
@@ -60,6 +61,9 @@ pub(crate) struct Shared {
     pub(crate) driver: Driver,
     /// Counts the worker threads out at shutdown.
     lifecycle: Lifecycle,
+    /// Run by each worker thread as it starts and stops; kept here so they
+    /// live as long as anything (a task, a waker) refers to the scheduler.
+    thread_callbacks: ThreadCallbacks,
     /// Set once by shutdown (any thread); read by workers each loop and by
     /// remote schedules. SeqCst: it orders against injector pushes (see
     /// `push_remote`).
@@ -76,7 +80,11 @@ pub(crate) struct Handle {
 impl Handle {
     /// A scheduler with `workers` workers around `driver`, and the `Core`s
     /// their threads run with ([`run_worker`]).
-    pub(crate) fn new(driver: Driver, workers: usize) -> (Handle, Vec<worker::Core>) {
+    pub(crate) fn new(
+        driver: Driver,
+        workers: usize,
+        thread_callbacks: ThreadCallbacks,
+    ) -> (Handle, Vec<worker::Core>) {
         let locals: Vec<LocalQueue<Task>> = (0..workers).map(|_| LocalQueue::new_fifo()).collect();
         let remotes = locals
             .iter()
@@ -93,6 +101,7 @@ impl Handle {
                 owned: OwnedTasks::new(workers),
                 driver,
                 lifecycle: Lifecycle::new(workers),
+                thread_callbacks,
                 is_shutdown: AtomicBool::new(false),
             }),
         };
@@ -102,6 +111,11 @@ impl Handle {
             .map(|(index, local)| worker::Core::new(index, local))
             .collect();
         (handle, cores)
+    }
+
+    /// What the worker threads run as they start and stop.
+    pub(crate) fn thread_callbacks(&self) -> &ThreadCallbacks {
+        &self.shared.thread_callbacks
     }
 
     /// The driver the workers take turns at.
