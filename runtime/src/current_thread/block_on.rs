@@ -201,23 +201,20 @@ fn next_task(ctx: &Context) -> Option<super::Task> {
 /// a wake from another thread.
 fn park(ctx: &Context, main: &MainWaker) {
     let shared = &ctx.handle.shared;
-    shared.parked.store(true, SeqCst);
-    // Re-check after announcing the park: a remote push or a wake made
-    // before a waker saw `parked` must be seen here.
-    let has_work = main.woken.load(SeqCst)
-        || shared.is_shutdown.load(SeqCst)
-        || !shared.remote.lock().is_empty()
-        || ctx
-            .core
-            .borrow()
-            .as_ref()
-            .is_some_and(|core| !core.local.is_empty());
-    if !has_work {
-        let drove = shared.driver.try_park(|driver| driver.block());
-        if !drove {
+    let has_work = || {
+        main.woken.load(SeqCst)
+            || shared.is_shutdown.load(SeqCst)
+            || !shared.remote.lock().is_empty()
+            || ctx
+                .core
+                .borrow()
+                .as_ref()
+                .is_some_and(|core| !core.local.is_empty())
+    };
+    shared.sleep.park(has_work, || {
+        if !shared.driver.try_park(|driver| driver.block()) {
             // Only this thread drives this driver; stay safe regardless.
             std::thread::yield_now();
         }
-    }
-    shared.parked.store(false, SeqCst);
+    });
 }

@@ -13,7 +13,7 @@
 //! through a `Handle`) only polls its own future until the core comes back.
 //!
 //! Shared state: `remote` (any thread pushes; the core holder pops),
-//! `parked` (written by the core holder, read by remote schedulers),
+//! `sleep` (written by the core holder, read by remote schedulers),
 //! `is_shutdown` (set once by shutdown, read by everyone), `core` (taken and
 //! returned by `block_on`), `core_waiters` (wakers of `block_on` calls
 //! waiting for the core; any `block_on` pushes, the returning one drains).
@@ -22,12 +22,17 @@
 //! runtime (`rt`) above it.
 
 mod block_on;
+mod sleep;
+
+#[cfg(all(test, loom))]
+mod loom_tests;
 
 pub(crate) use block_on::block_on;
 
 use crate::driver::Driver;
 use crate::task_core::{self, list::OwnedTasks, Id, JoinHandle, Notified, RawTask, Schedule};
 use parking_lot::Mutex;
+use sleep::Sleep;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -47,10 +52,9 @@ pub(crate) struct Shared {
     owned: OwnedTasks,
     /// The IO and timer driver, driven by the core's thread.
     driver: Driver,
-    /// True while the core's thread sleeps in the driver. SeqCst, paired
-    /// with the pushes to `remote`: either the sleeper sees the push before
-    /// it blocks, or the pusher sees the flag and interrupts it.
-    parked: AtomicBool,
+    /// Whether the core's thread may sleep in the driver: the handshake with
+    /// the threads that queue work for it (see `sleep`).
+    sleep: Sleep,
     /// Set once by shutdown. SeqCst: it orders against `remote` pushes (see
     /// `push_remote`).
     is_shutdown: AtomicBool,
@@ -96,7 +100,7 @@ impl Handle {
                 remote: Mutex::new(VecDeque::new()),
                 owned: OwnedTasks::new(1),
                 driver,
-                parked: AtomicBool::new(false),
+                sleep: Sleep::new(),
                 is_shutdown: AtomicBool::new(false),
                 core: Mutex::new(Some(Box::new(Core {
                     local: VecDeque::new(),
@@ -183,11 +187,11 @@ impl Handle {
         self.unpark();
     }
 
-    /// Interrupts the core's thread if it sleeps in the driver.
+    /// Interrupts the core's thread if it sleeps in the driver; called
+    /// after the work for it was published.
     fn unpark(&self) {
-        if self.shared.parked.load(SeqCst) {
-            self.shared.driver.reactor_handle.unpark();
-        }
+        let driver = &self.shared.driver;
+        self.shared.sleep.notify(|| driver.reactor_handle.unpark());
     }
 
     /// Shuts the scheduler down from the thread dropping the runtime: later
