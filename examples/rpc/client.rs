@@ -25,14 +25,13 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
-use std::net::ToSocketAddrs;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::channel::{mpsc, oneshot};
 use futures::io::BufReader;
 use magpie::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use magpie::net::TcpStream;
+use magpie::net::{TcpStream, ToSocketAddrs};
 use magpie::task::JoinHandle;
 
 use crate::framing::{read_frame, write_frames, ReadError};

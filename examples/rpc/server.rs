@@ -8,12 +8,12 @@
 //! sending and every handler has answered.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures::channel::mpsc;
 use futures::io::BufReader;
-use magpie::net::{TcpListener, TcpStream};
+use magpie::net::{TcpListener, TcpStream, ToSocketAddrs};
 
 use crate::framing::{read_frame, write_frames, ReadError};
 use crate::protocol::{

@@ -48,6 +48,7 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
+mod blocking;
 pub mod context;
 pub use magpie_coop as coop;
 pub mod net;

@@ -4,10 +4,10 @@
 //! can be shared (e.g. in an `Arc`) by tasks sending and receiving at the same time.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 
 use crate::context;
-use crate::net::addr;
+use crate::net::{addr, ToSocketAddrs};
 use crate::ready::Direction;
 use crate::registered_source::RegisteredSource;
 
@@ -52,6 +52,9 @@ impl UdpSocket {
     /// Binds a socket to `addr`, trying each resolved address in turn and returning
     /// the last error if none works.
     ///
+    /// `addr` is any [`ToSocketAddrs`]: a host name (`"localhost:80"`) is looked up on
+    /// the runtime's blocking pool first; a name that does not resolve is an error.
+    ///
     /// # Panics
     /// When polled outside a magpie runtime.
     ///
@@ -69,7 +72,7 @@ impl UdpSocket {
     /// ```
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
         let handle = context::expect_current();
-        addr::try_each(addr::resolve(addr)?, |candidate| {
+        addr::try_each(addr::resolve(addr).await?, |candidate| {
             let socket = mio::net::UdpSocket::bind(candidate)?;
             Ok(UdpSocket {
                 io: RegisteredSource::with_handle(socket, handle.clone())?,
@@ -110,6 +113,9 @@ impl UdpSocket {
     /// Sets the default destination of [`UdpSocket::send`] and the only source
     /// [`UdpSocket::recv`] accepts, trying each resolved address in turn.
     ///
+    /// `addr` is any [`ToSocketAddrs`]: a host name (`"localhost:80"`) is looked up on
+    /// the runtime's blocking pool first; a name that does not resolve is an error.
+    ///
     /// # Examples
     ///
     /// ```
@@ -129,7 +135,7 @@ impl UdpSocket {
     /// }
     /// ```
     pub async fn connect<A: ToSocketAddrs>(&self, addr: A) -> io::Result<()> {
-        addr::try_each(addr::resolve(addr)?, |candidate| {
+        addr::try_each(addr::resolve(addr).await?, |candidate| {
             self.io.source().connect(candidate)
         })
     }
@@ -190,7 +196,9 @@ impl UdpSocket {
             .await
     }
 
-    /// Sends `buf` as one datagram to `target` (its first resolved address).
+    /// Sends `buf` as one datagram to `target` (its first resolved address; a host
+    /// name is looked up on the blocking pool for each call, so resolve it once with
+    /// [`lookup_host`](crate::net::lookup_host) when sending many).
     ///
     /// # Examples
     ///
@@ -210,7 +218,7 @@ impl UdpSocket {
     /// }
     /// ```
     pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], target: A) -> io::Result<usize> {
-        let target = addr::first(target)?;
+        let target = addr::first(target).await?;
         self.io
             .registration()
             .async_io(Direction::Write, || self.io.source().send_to(buf, target))

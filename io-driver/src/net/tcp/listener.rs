@@ -1,11 +1,11 @@
 //! [`TcpListener`]: a listening TCP socket whose `accept` waits on the reactor.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 
 use crate::context;
-use crate::net::addr;
 use crate::net::TcpStream;
+use crate::net::{addr, ToSocketAddrs};
 use crate::ready::Direction;
 use crate::registered_source::RegisteredSource;
 use crate::ReactorHandle;
@@ -66,6 +66,9 @@ impl TcpListener {
     /// the last error if none works (e.g. `AddrInUse`). `SO_REUSEADDR` is set, so a
     /// port in `TIME_WAIT` can be bound again at once.
     ///
+    /// `addr` is any [`ToSocketAddrs`]: a host name (`"localhost:80"`) is looked up on
+    /// the runtime's blocking pool first; a name that does not resolve is an error.
+    ///
     /// # Panics
     /// When polled outside a magpie runtime.
     ///
@@ -89,7 +92,7 @@ impl TcpListener {
     /// ```
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         let handle = context::expect_current();
-        addr::try_each(addr::resolve(addr)?, |candidate| {
+        addr::try_each(addr::resolve(addr).await?, |candidate| {
             TcpListener::bind_one(candidate, &handle)
         })
     }

@@ -7,7 +7,7 @@
 
 use std::future::poll_fn;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -15,9 +15,9 @@ use std::task::{Context, Poll};
 use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::context;
-use crate::net::addr;
 use crate::net::tcp::queue_hint::{QueueHint, Received};
 use crate::net::tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use crate::net::{addr, ToSocketAddrs};
 use crate::ready::Direction;
 use crate::registered_source::RegisteredSource;
 use crate::ReactorHandle;
@@ -66,6 +66,9 @@ impl TcpStream {
     /// the last error if none accepts (e.g. `ConnectionRefused` for a closed port,
     /// reported as soon as the peer's reset arrives).
     ///
+    /// `addr` is any [`ToSocketAddrs`]: a host name (`"localhost:80"`) is looked up on
+    /// the runtime's blocking pool first; a name that does not resolve is an error.
+    ///
     /// # Panics
     /// When polled outside a magpie runtime.
     ///
@@ -91,7 +94,7 @@ impl TcpStream {
     pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         let handle = context::expect_current();
         let mut last_error = None;
-        for candidate in addr::resolve(addr)? {
+        for candidate in addr::resolve(addr).await? {
             match TcpStream::connect_one(candidate, &handle).await {
                 Ok(stream) => return Ok(stream),
                 Err(error) => last_error = Some(error),
