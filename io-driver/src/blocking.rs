@@ -203,6 +203,6 @@ mod tests {
     #[test]
     #[should_panic(expected = "no blocking pool")]
     fn run_panics_without_a_pool() {
-        let _ = run(|| Ok(()));
+        drop(run(|| Ok(())));
     }
 }

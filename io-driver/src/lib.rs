@@ -7,6 +7,8 @@
 //!   events and then wakes the tasks waiting on them, all in one batch.
 //! * The runtime gives every one of its threads the reactor's [`ReactorHandle`] through
 //!   [`context::enter`]; sockets created on those threads ([`net`]) register with it.
+//!   With [`context::enter_with_blocking`] it also lends its blocking pool, where host
+//!   names given to sockets and [`net::lookup_host`] are resolved.
 //! * The runtime wraps every task poll in [`coop::budget`], so a task that finds its
 //!   sockets always ready still yields now and then.
 //! * [`ReactorHandle::shutdown`] (or dropping the [`Reactor`]) makes every pending and

@@ -58,8 +58,15 @@ impl ReactorThread {
         &self.handle
     }
 
+    /// Makes the reactor current, with a thread per blocking job standing in for the
+    /// runtime's blocking pool (host name lookups run there).
     pub fn enter(&self) -> EnterGuard {
-        context::enter(&self.handle)
+        context::enter_with_blocking(
+            &self.handle,
+            Arc::new(|job| {
+                std::thread::spawn(job);
+            }),
+        )
     }
 
     /// Stops the thread and drops the reactor (which shuts it down).
