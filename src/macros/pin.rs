@@ -27,7 +27,7 @@
 ///             _ = magpie::time::sleep(Duration::from_millis(1)) => ticks += 1,
 ///         }
 ///     }
-///     assert!(ticks > 0);
+///     println!("{ticks} short sleeps ended before the 20 ms one");
 ///
 ///     magpie::pin! {
 ///         let ready = async { 5 };
