@@ -212,3 +212,30 @@ async fn buf_stream_buffers_both_ways_over_tcp() {
     assert_eq!(rest, "world");
     let _inner: TcpStream = client.into_inner();
 }
+
+#[magpie::test]
+async fn a_line_server_in_spawned_tasks_as_tokio_programs_write_it() {
+    // The idiom: into_split, BufReader::new(read_half).lines(), next_line in a spawned
+    // task (so its futures must be Send), answers written on the other half.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = magpie::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let (read_half, mut write_half) = stream.into_split();
+        let mut lines = BufReader::new(read_half).lines();
+        let mut count = 0u32;
+        while let Some(line) = lines.next_line().await.unwrap() {
+            count += 1;
+            write_half.write_u32(line.len() as u32).await.unwrap();
+        }
+        count
+    });
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut rd, mut wr) = stream.into_split();
+    for word in ["a", "bb", "ccc"] {
+        wr.write_all(format!("{word}\n").as_bytes()).await.unwrap();
+        assert_eq!(bounded(rd.read_u32()).await.unwrap(), word.len() as u32);
+    }
+    drop(wr); // EOF for the server's lines
+    assert_eq!(bounded(server).await.unwrap(), 3);
+}
