@@ -34,7 +34,9 @@ pub use magpie_runtime::{runtime, task};
 
 /// Runs an `async fn main` on a multi-thread runtime; see the crate docs.
 ///
-/// `#[magpie::main(worker_threads = N)]` picks the worker count (default:
+/// `#[magpie::main(flavor = "current_thread")]` runs everything on the
+/// calling thread instead (tokio's spelling; `flavor = "multi_thread"` is the
+/// default). `#[magpie::main(worker_threads = N)]` picks the worker count (default:
 /// the number of cores).
 pub use magpie_macros::main;
 
@@ -53,8 +55,8 @@ pub use magpie_macros::test;
 /// timer wheel with 1 ms granularity.
 pub mod time {
     pub use magpie_timer::{
-        error, interval, interval_at, sleep, sleep_until, timeout, timeout_at, Duration, Instant,
-        Interval, MissedTickBehavior, Sleep, Timeout,
+        advance, error, interval, interval_at, pause, resume, sleep, sleep_until, timeout,
+        timeout_at, Duration, Instant, Interval, MissedTickBehavior, Sleep, Timeout,
     };
 }
 

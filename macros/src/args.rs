@@ -14,7 +14,8 @@ use syn::{Expr, ExprLit, Lit, Meta, Token};
 /// The argument names the entry-point macros accept.
 const WORKER_THREADS: &str = "worker_threads";
 const FLAVOR: &str = "flavor";
-const EXPECTED: &str = "expected `worker_threads` or `flavor`";
+const START_PAUSED: &str = "start_paused";
+const EXPECTED: &str = "expected `worker_threads`, `flavor` or `start_paused`";
 
 /// The validated arguments of one entry-point attribute.
 #[derive(Debug, Default)]
@@ -23,6 +24,8 @@ pub(crate) struct EntryArgs {
     pub(crate) worker_threads: Option<WorkerThreads>,
     /// `flavor = "..."`; multi-thread when absent.
     pub(crate) flavor: Flavor,
+    /// `start_paused = true`: the runtime's clock starts paused.
+    pub(crate) start_paused: bool,
 }
 
 /// Which runtime the attribute builds.
@@ -67,8 +70,41 @@ pub(crate) fn parse_entry_args(tokens: TokenStream) -> syn::Result<EntryArgs> {
     };
 
     let mut flavor_seen = false;
+    let mut start_paused_seen = false;
     for meta in metas {
         let is_worker_threads = meta.path().is_ident(WORKER_THREADS);
+        if meta.path().is_ident(START_PAUSED) {
+            let value = match meta {
+                Meta::NameValue(name_value) => name_value.value,
+                other => {
+                    record(syn::Error::new_spanned(
+                        other,
+                        format!("`{START_PAUSED}` needs a value, e.g. `{START_PAUSED} = true`"),
+                    ));
+                    continue;
+                }
+            };
+            match &value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Bool(flag),
+                    ..
+                }) if !start_paused_seen => {
+                    start_paused_seen = true;
+                    args.start_paused = flag.value;
+                }
+                Expr::Lit(ExprLit {
+                    lit: Lit::Bool(_), ..
+                }) => record(syn::Error::new_spanned(
+                    &value,
+                    format!("`{START_PAUSED}` is given more than once"),
+                )),
+                _ => record(syn::Error::new_spanned(
+                    &value,
+                    format!("`{START_PAUSED}` is `true` or `false`"),
+                )),
+            }
+            continue;
+        }
         if !is_worker_threads && !meta.path().is_ident(FLAVOR) {
             let name = path_to_string(meta.path());
             record(syn::Error::new_spanned(
@@ -297,8 +333,8 @@ mod tests {
                 worker_threads = 1,
                 worker_threads = 2
             )),
-            "unknown argument `flavour`, expected `worker_threads` or `flavor` \
-             | unknown argument `a::b`, expected `worker_threads` or `flavor` \
+            "unknown argument `flavour`, expected `worker_threads`, `flavor` or `start_paused` \
+             | unknown argument `a::b`, expected `worker_threads`, `flavor` or `start_paused` \
              | `worker_threads` needs a value, e.g. `worker_threads = 4` \
              | `worker_threads` is given more than once"
         );
@@ -315,6 +351,29 @@ mod tests {
         assert_eq!(args.worker_threads.unwrap().count, 2);
         let args = parse_entry_args(quote!(flavor = "current_thread")).unwrap();
         assert_eq!(args.flavor, Flavor::CurrentThread);
+    }
+
+    #[test]
+    fn start_paused_is_read_and_checked() {
+        assert!(!parse_entry_args(TokenStream::new()).unwrap().start_paused);
+        assert!(
+            parse_entry_args(quote!(start_paused = true))
+                .unwrap()
+                .start_paused
+        );
+        assert!(
+            !parse_entry_args(quote!(start_paused = false))
+                .unwrap()
+                .start_paused
+        );
+        assert_eq!(
+            error_message(quote!(start_paused = 1)),
+            "`start_paused` is `true` or `false`"
+        );
+        assert_eq!(
+            error_message(quote!(start_paused)),
+            "`start_paused` needs a value, e.g. `start_paused = true`"
+        );
     }
 
     #[test]

@@ -180,6 +180,11 @@ fn build_function(kind: EntryKind, args: &EntryArgs, function: ItemFn) -> TokenS
     // a `let` would need a name, and a user's `const` of that name in scope would turn the
     // binding into a pattern match.
     let statements = &block.stmts;
+    let start_paused = if args.start_paused {
+        quote!(.start_paused(true))
+    } else {
+        TokenStream::new()
+    };
     let builder = match args.flavor {
         Flavor::MultiThread => quote!(::magpie::runtime::Builder::new()),
         Flavor::CurrentThread => quote!(::magpie::runtime::Builder::new_current_thread()),
@@ -192,6 +197,7 @@ fn build_function(kind: EntryKind, args: &EntryArgs, function: ItemFn) -> TokenS
             #(#inner_attrs)*
             #builder
                 #worker_threads
+                #start_paused
                 .build()
                 .expect("failed to build the magpie runtime")
                 .block_on(async move { #(#statements)* })

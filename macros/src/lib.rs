@@ -85,6 +85,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `worker_threads = N`: the number of worker threads, a positive integer literal
 ///   (default 2).
 /// - `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`, as for `main`.
+/// - `start_paused = true`: the test's clock starts paused (`magpie::time::pause`): time
+///   moves only by `time::advance`, or jumps to the next timer when every task waits only
+///   on timers. Works on both flavors.
 ///
 /// # Examples
 /// (Marked `ignore` here because this crate cannot depend on the `magpie` facade; the

@@ -193,7 +193,7 @@ impl ::hyper::rt::Timer for MagpieTimer {
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn ::hyper::rt::Sleep>> {
         Box::pin(MagpieSleep {
-            inner: crate::time::sleep_until(deadline),
+            inner: crate::time::sleep_until(crate::time::Instant::from_std(deadline)),
         })
     }
 
@@ -264,7 +264,7 @@ impl MagpieSleep {
     /// # }
     /// ```
     pub fn deadline(&self) -> Instant {
-        self.inner.deadline()
+        self.inner.deadline().into_std()
     }
 
     /// Whether the deadline has been reached, i.e. whether a poll now would
@@ -315,7 +315,8 @@ impl MagpieSleep {
     /// # }
     /// ```
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        self.inner_pin().reset(deadline);
+        self.inner_pin()
+            .reset(crate::time::Instant::from_std(deadline));
     }
 
     fn inner_pin(self: Pin<&mut Self>) -> Pin<&mut Sleep> {

@@ -96,6 +96,22 @@ pub fn try_current() -> Option<TimerHandle> {
 ///
 /// # Panics
 /// Outside of an entered timer, or once that timer has shut down.
+/// The current time by the clock of the timer current on this thread, or std's clock outside
+/// a runtime.
+pub(crate) fn now() -> crate::Instant {
+    CURRENT
+        .try_with(|current| {
+            current
+                .entered
+                .borrow()
+                .as_ref()
+                .map(|entered| entered.handle.now())
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| crate::Instant::from_std(std::time::Instant::now()))
+}
+
 #[track_caller]
 pub(crate) fn current_shard() -> Arc<Shard> {
     let shard = CURRENT

@@ -271,6 +271,28 @@ impl fmt::Debug for TimerHandle {
     }
 }
 
+/// Holds a paused clock still while it lives; see [`TimerHandle::inhibit_auto_advance`].
+#[must_use = "the clock may auto-advance again as soon as the guard drops"]
+pub struct AutoAdvanceGuard {
+    handle: TimerHandle,
+}
+
+impl Drop for AutoAdvanceGuard {
+    fn drop(&mut self) {
+        self.handle.inner.shared.clock.allow_auto_advance();
+        // The runtime may be idle, waiting only for this: let the driver look again.
+        if self.handle.inner.shared.clock.is_paused() {
+            (self.handle.inner.shared.unpark)();
+        }
+    }
+}
+
+impl fmt::Debug for AutoAdvanceGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AutoAdvanceGuard")
+    }
+}
+
 impl TimerHandle {
     /// Creates a timer driver with `shards` wheels (use the number of worker threads). Its clock
     /// starts now.
@@ -336,6 +358,10 @@ impl TimerHandle {
         let target = earliest.min(lowered);
         if target == u64::MAX {
             None
+        } else if shared.clock.is_paused() {
+            // A paused clock moves only by `advance` or an auto-advance, which
+            // the runtime makes when it is idle: real time is no timeout.
+            (target <= shared.clock.now_tick()).then_some(Duration::ZERO)
         } else {
             Some(shared.clock.until_tick(target))
         }
@@ -347,6 +373,14 @@ impl TimerHandle {
     pub fn process(&self) -> usize {
         let shared = &self.inner.shared;
         shared.sleep_until.store(AWAKE, Ordering::SeqCst);
+        self.fire_due()
+    }
+
+    /// Fires every expired timer of every shard and returns how many fired. Unlike
+    /// [`process`](Self::process) it does not touch the driver's sleep protocol, so any thread
+    /// may call it (`advance` does, after moving a paused clock).
+    fn fire_due(&self) -> usize {
+        let shared = &self.inner.shared;
         let now = shared.clock.now_tick();
         let mut fired = 0;
         let mut batch: [Option<Waker>; WAKE_BATCH] = Default::default();
@@ -411,6 +445,80 @@ impl TimerHandle {
             .iter()
             .map(|shard| shard.lock().wheel.len())
             .sum()
+    }
+
+    /// The current time of this timer's clock (see [`crate::Instant::now`]).
+    pub fn now(&self) -> crate::Instant {
+        self.inner.shared.clock.now()
+    }
+
+    /// Stops this timer's clock: from now on its time moves only by [`advance`](Self::advance)
+    /// and [`auto_advance`](Self::auto_advance). See [`crate::pause`].
+    ///
+    /// # Panics
+    /// When the clock is already paused.
+    pub fn pause(&self) {
+        self.inner.shared.clock.pause();
+    }
+
+    /// Lets a paused clock run again from where it stands. See [`crate::resume`].
+    ///
+    /// # Panics
+    /// When the clock is not paused.
+    pub fn resume(&self) {
+        self.inner.shared.clock.resume();
+        // Timers now wait in real time again: the driver recomputes its timeout.
+        (self.inner.shared.unpark)();
+    }
+
+    /// Whether the clock is paused.
+    pub fn is_paused(&self) -> bool {
+        self.inner.shared.clock.is_paused()
+    }
+
+    /// Moves a paused clock forward by `duration` and fires the timers that are due by then
+    /// (their tasks are woken; they run when the caller yields). See [`crate::advance`].
+    ///
+    /// # Panics
+    /// When the clock is not paused.
+    pub fn advance(&self, duration: Duration) {
+        self.inner.shared.clock.advance(duration);
+        self.fire_due();
+    }
+
+    /// The runtime is idle (no task to run, no socket event, every worker about to sleep):
+    /// if the clock is paused and nothing holds it ([`inhibit_auto_advance`]), moves it to the
+    /// next timer's deadline. Returns whether it did (the caller then runs
+    /// [`process`](Self::process) instead of sleeping). Driver thread only, like `process`.
+    ///
+    /// [`inhibit_auto_advance`]: Self::inhibit_auto_advance
+    pub fn auto_advance(&self) -> bool {
+        let clock = &self.inner.shared.clock;
+        if !clock.may_auto_advance() {
+            return false;
+        }
+        let next = self
+            .inner
+            .shards
+            .iter()
+            .filter_map(|shard| shard.lock().wheel.next_expiration())
+            .min();
+        match next {
+            Some(tick) => {
+                clock.advance_to_tick(tick);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Holds a paused clock still (no auto-advance) until the returned guard drops: the
+    /// runtime takes one for each `spawn_blocking` job, whose work the clock cannot see.
+    pub fn inhibit_auto_advance(&self) -> AutoAdvanceGuard {
+        self.inner.shared.clock.inhibit_auto_advance();
+        AutoAdvanceGuard {
+            handle: self.clone(),
+        }
     }
 
     /// The shard `index` (already validated by the caller).

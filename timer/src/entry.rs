@@ -16,7 +16,9 @@
 //! `interval_at` and after a reset, so that a deadline already passed completes at once.
 
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::Instant;
 
 use crate::clock::instant_after;
 use crate::context;
@@ -127,14 +129,19 @@ impl TimerEntry {
         self.deadline
     }
 
+    /// The current time by this timer's clock (paused or not).
+    fn now(&self) -> Instant {
+        self.shard.shared().clock().now()
+    }
+
     /// Whether the deadline has been reached, as a poll would report it now.
     pub(crate) fn is_elapsed(&self) -> bool {
         match self.state {
             State::Elapsed => true,
-            State::Idle { .. } => Instant::now() >= self.deadline,
+            State::Idle { .. } => self.now() >= self.deadline,
             State::Armed { key, tick, .. } => {
                 !self.shard.is_armed(key)
-                    && (tick >= self.deadline_tick() || Instant::now() >= self.deadline)
+                    && (tick >= self.deadline_tick() || self.now() >= self.deadline)
             }
         }
     }
@@ -189,7 +196,7 @@ impl TimerEntry {
     fn arm(&mut self, cx: &mut Context<'_>, deadline_ahead: bool) -> Poll<()> {
         // Exact comparison, so that an `Instant::now()` deadline completes at once instead of
         // waiting for its rounded-up tick.
-        if !deadline_ahead && Instant::now() >= self.deadline {
+        if !deadline_ahead && self.now() >= self.deadline {
             self.state = State::Elapsed;
             return Poll::Ready(());
         }

@@ -1,9 +1,10 @@
 //! [`Interval`], [`interval`] and [`interval_at`]: ticks at a fixed period, with a choice of what
 //! to do about ticks missed while nobody was waiting ([`MissedTickBehavior`]).
 
+use crate::Instant;
 use std::future::poll_fn;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::clock::instant_after;
 use crate::entry::TimerEntry;

@@ -1,10 +1,11 @@
 //! [`Sleep`], [`sleep`] and [`sleep_until`]: a future that completes at a deadline.
 
+use crate::Instant;
 use std::future::Future;
 use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::entry::TimerEntry;
 

@@ -1,9 +1,10 @@
 //! [`Timeout`], [`timeout`] and [`timeout_at`]: run a future with a deadline.
 
+use crate::Instant;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::entry::TimerEntry;
 use crate::error::Elapsed;

@@ -10,12 +10,12 @@
 
 mod support;
 
+use magpie_timer::{Duration, Instant};
 use std::future::Future;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::{Duration, Instant};
 
 use futures_test::task::new_count_waker;
 use magpie_timer::{sleep_until, timeout};

@@ -3,8 +3,8 @@
 
 mod support;
 
+use magpie_timer::{Duration, Instant};
 use std::task::Poll;
-use std::time::{Duration, Instant};
 
 use futures_test::task::new_count_waker;
 use magpie_timer::{interval, interval_at, Interval, MissedTickBehavior};

@@ -3,11 +3,11 @@
 
 mod support;
 
+use magpie_timer::{Duration, Instant};
 use std::future::Future;
 use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures_test::task::new_count_waker;

@@ -212,7 +212,9 @@ fn park(ctx: &Context, main: &MainWaker) {
                 .is_some_and(|core| !core.local.is_empty())
     };
     shared.sleep.park(has_work, || {
-        if !shared.driver.try_park(|driver| driver.block()) {
+        // Nothing to run on the only thread: the runtime is idle (a blocking
+        // job holds a paused clock through the timer's own guard).
+        if !shared.driver.try_park(&|| true, |driver| driver.block()) {
             // Only this thread drives this driver; stay safe regardless.
             std::thread::yield_now();
         }

@@ -89,7 +89,15 @@ impl Driver {
     /// until an event, a timer deadline or an unpark
     /// (`reactor_handle.unpark()`). Returns false when the driver was busy
     /// (the caller must park elsewhere).
-    pub(crate) fn try_park(&self, park: impl FnOnce(&mut ParkedDriver<'_>)) -> bool {
+    ///
+    /// `is_idle` tells whether the whole runtime has nothing to do: with a
+    /// paused clock, the block then moves the clock to the next timer
+    /// (auto-advance) instead of sleeping.
+    pub(crate) fn try_park(
+        &self,
+        is_idle: &dyn Fn() -> bool,
+        park: impl FnOnce(&mut ParkedDriver<'_>),
+    ) -> bool {
         let Some(mut core) = self.core.try_lock() else {
             return false;
         };
@@ -98,6 +106,7 @@ impl Driver {
             driver: self,
             core: &mut core,
             spin_until,
+            is_idle,
         });
         true
     }
@@ -128,6 +137,8 @@ pub(crate) struct ParkedDriver<'a> {
     core: &'a mut DriverCore,
     /// When spinning must give up; `None`: block at once.
     spin_until: Option<Instant>,
+    /// Whether the runtime is idle (see `Driver::try_park`).
+    is_idle: &'a dyn Fn() -> bool,
 }
 
 impl DriverSleep for ParkedDriver<'_> {
@@ -150,7 +161,23 @@ impl DriverSleep for ParkedDriver<'_> {
     }
 
     fn block(&mut self) {
-        let timeout = self.driver.timer.park_timeout();
+        let timer = &self.driver.timer;
+        let timeout = timer.park_timeout();
+        if timeout.is_none() && timer.is_paused() {
+            // A paused clock and no timer due: sleeping would wait for an
+            // unpark. Socket events first (IO that has arrived holds the
+            // clock); then, if the whole runtime is idle, jump to the next
+            // deadline. Otherwise sleep: the last thread to go idle unparks
+            // this one to look again (`nudge_paused_driver`).
+            if turn(&mut self.core.reactor, Some(Duration::ZERO)) > 0 {
+                timer.process();
+                return;
+            }
+            if (self.is_idle)() && timer.auto_advance() {
+                timer.process();
+                return;
+            }
+        }
         let start = Instant::now();
         let woken = turn(&mut self.core.reactor, timeout);
         self.core.spin.slept(start.elapsed(), woken > 0);

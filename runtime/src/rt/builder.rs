@@ -38,6 +38,7 @@ pub struct Builder {
     keep_alive: Duration,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
+    start_paused: bool,
 }
 
 /// Which scheduler `build` starts.
@@ -75,6 +76,7 @@ impl Builder {
             keep_alive: Duration::from_secs(10),
             on_thread_start: None,
             on_thread_stop: None,
+            start_paused: false,
         }
     }
 
@@ -119,6 +121,29 @@ impl Builder {
             kind: Kind::CurrentThread,
             ..Builder::new()
         }
+    }
+
+    /// Starts the runtime with its clock paused (see `magpie::time::pause`):
+    /// time moves only by `time::advance`, or jumps to the next timer when
+    /// every task waits only on timers. For tests; both flavors support it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use std::time::Duration;
+    ///
+    /// let rt = magpie::runtime::Builder::new_current_thread()
+    ///     .start_paused(true)
+    ///     .build()
+    ///     .unwrap();
+    /// let started = std::time::Instant::now();
+    /// rt.block_on(async { magpie_timer::sleep(Duration::from_secs(3600)).await });
+    /// assert!(started.elapsed() < Duration::from_secs(60), "an hour passed at once");
+    /// ```
+    pub fn start_paused(&mut self, paused: bool) -> &mut Self {
+        self.start_paused = paused;
+        self
     }
 
     /// Does nothing: IO and timers are always on in magpie. Kept so that
@@ -362,8 +387,11 @@ impl Builder {
             return self.build_current_thread();
         }
 
-        let (scheduler, cores) =
-            scheduler::Handle::new(new_driver(workers)?, workers, self.thread_callbacks());
+        let (scheduler, cores) = scheduler::Handle::new(
+            new_driver(workers, self.start_paused)?,
+            workers,
+            self.thread_callbacks(),
+        );
         let blocking = self.blocking_pool();
         let handle = Handle {
             inner: Arc::new(HandleInner {
@@ -413,7 +441,7 @@ impl Builder {
     /// `build` for `new_current_thread`: the driver and the blocking pool,
     /// no threads (the thread in `block_on` runs the tasks).
     fn build_current_thread(&mut self) -> io::Result<Runtime> {
-        let driver = new_driver(1)?;
+        let driver = new_driver(1, self.start_paused)?;
         let blocking = self.blocking_pool();
         let handle = Handle {
             inner: Arc::new(HandleInner {
@@ -443,12 +471,15 @@ impl Builder {
 }
 
 /// The reactor and a timer with one shard per worker plus one for every
-/// other thread, woken through the reactor.
-fn new_driver(workers: usize) -> io::Result<Driver> {
+/// other thread, woken through the reactor; its clock paused if asked.
+fn new_driver(workers: usize, start_paused: bool) -> io::Result<Driver> {
     let reactor = magpie_io_driver::Reactor::new()?;
     let unpark_reactor = reactor.handle();
     let timer =
         magpie_timer::TimerHandle::new(workers + 1, Arc::new(move || unpark_reactor.unpark()));
+    if start_paused {
+        timer.pause();
+    }
     Ok(Driver::new(reactor, timer, workers))
 }
 
@@ -460,6 +491,7 @@ impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("kind", &self.kind)
+            .field("start_paused", &self.start_paused)
             .field("worker_threads", &self.worker_threads)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_name", &self.thread_name)

@@ -64,7 +64,7 @@ impl Scheduler {
     /// current-thread runtime this thread also runs the tasks.
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
-            Scheduler::MultiThread(_) => block_on::block_on(future),
+            Scheduler::MultiThread(h) => block_on::block_on(h, future),
             Scheduler::CurrentThread(h) => current_thread::block_on(h, future),
         }
     }

@@ -125,6 +125,13 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        // A paused clock stands still while the job runs: the job's work
+        // is invisible to the idle check.
+        let hold_clock = self.inner.scheduler.driver().timer.inhibit_auto_advance();
+        let f = move || {
+            let _hold_clock = hold_clock;
+            f()
+        };
         self.inner.blocking.spawn(f, || {
             let handle = self.clone();
             Box::new(move || Box::new(handle.enter()))

@@ -113,6 +113,12 @@ impl Idle {
         }
     }
 
+    /// True when every worker has announced its park (`transition_to_parked`)
+    /// and none has been notified since.
+    pub(crate) fn all_parked(&self) -> bool {
+        unparked(self.state.load(SeqCst)) == 0
+    }
+
     /// Every sleeping worker, for shutdown.
     pub(crate) fn all_workers(&self) -> std::ops::Range<usize> {
         0..self.num_workers

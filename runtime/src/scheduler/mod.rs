@@ -33,7 +33,7 @@ use idle::Idle;
 use park::Parker;
 use shutdown::Lifecycle;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 
 pub(crate) type Task = Notified<Handle>;
@@ -68,6 +68,10 @@ pub(crate) struct Shared {
     /// remote schedules. SeqCst: it orders against injector pushes (see
     /// `push_remote`).
     pub(crate) is_shutdown: AtomicBool,
+    /// `block_on` calls on this runtime whose thread is not asleep: they may
+    /// still create work, so a paused clock must not auto-advance. Each such
+    /// thread increments and decrements it; the idle check reads it.
+    block_on_busy: AtomicUsize,
 }
 
 /// The scheduler of one runtime, as its tasks, workers and the runtime's own
@@ -103,6 +107,7 @@ impl Handle {
                 lifecycle: Lifecycle::new(workers),
                 thread_callbacks,
                 is_shutdown: AtomicBool::new(false),
+                block_on_busy: AtomicUsize::new(0),
             }),
         };
         let cores = locals
@@ -195,6 +200,33 @@ impl Shared {
                 crossbeam_deque::Steal::Retry => continue,
                 crossbeam_deque::Steal::Empty => break,
             }
+        }
+    }
+
+    /// True when the runtime has nothing to do but wait: every worker is
+    /// parking, no queue holds work, and no `block_on` thread is awake. Then
+    /// a paused clock may jump to the next timer (auto-advance).
+    pub(crate) fn is_idle(&self) -> bool {
+        self.idle.all_parked() && self.block_on_busy.load(SeqCst) == 0 && !self.has_stealable_work()
+    }
+
+    /// Called by a thread that just went idle (a parking worker, a sleeping
+    /// `block_on`): with a paused clock, if the whole runtime is now idle,
+    /// the worker in the driver must look again, to auto-advance.
+    pub(crate) fn nudge_paused_driver(&self) {
+        if self.driver.timer.is_paused() && self.is_idle() {
+            self.driver.reactor_handle.unpark();
+        }
+    }
+
+    /// A `block_on` thread of this runtime starts running (`true`) or goes
+    /// to sleep (`false`).
+    pub(crate) fn block_on_running(&self, running: bool) {
+        if running {
+            self.block_on_busy.fetch_add(1, SeqCst);
+        } else {
+            self.block_on_busy.fetch_sub(1, SeqCst);
+            self.nudge_paused_driver();
         }
     }
 

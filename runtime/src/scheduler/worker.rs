@@ -295,17 +295,26 @@ fn park(ctx: &WorkerContext, shared: &Shared) {
         }
         return;
     }
+    // With a paused clock, the last thread to go idle lets the driver's
+    // holder decide on an auto-advance.
+    shared.nudge_paused_driver();
     let driver = &shared.driver;
     let parker = &shared.remotes[index].parker;
-    let drove = driver.try_park(|sleep| {
+    let mut woke_in_driver = None;
+    let drove = driver.try_park(&|| shared.is_idle(), |sleep| {
         ctx.core.borrow_mut().defer_notify = true;
         parker.park_driver(sleep);
         ctx.core.borrow_mut().defer_notify = false;
+        // Counted awake while still holding the driver: the tasks the poll
+        // queued sit in this worker's LIFO slot, where no other worker sees
+        // them, so the next worker to take the driver must not find the
+        // runtime idle (a paused clock would auto-advance past them).
+        woke_in_driver = Some(shared.idle.transition_from_parked(index));
     });
     if !drove {
         parker.park();
     }
-    let notified = shared.idle.transition_from_parked(index);
+    let notified = woke_in_driver.unwrap_or_else(|| shared.idle.transition_from_parked(index));
     let mut core = ctx.core.borrow_mut();
     core.is_searching = notified;
     // The poll queued more than this worker runs next: one wake-up for the
