@@ -5,3 +5,15 @@
 //! Users reach it as `magpie::sync`.
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
+
+mod loom;
+
+mod wait_list;
+
+// Until every user of it lands (the public Semaphore, Mutex, RwLock, the bounded mpsc),
+// parts of it are unused in some builds.
+#[allow(dead_code)]
+pub(crate) mod batch_semaphore;
+
+mod notify;
+pub use notify::{Notified, Notify};
