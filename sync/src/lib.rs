@@ -8,6 +8,9 @@
 
 mod loom;
 
+pub mod mpsc;
+pub mod oneshot;
+
 mod wait_list;
 
 // Until every user of it lands (the public Semaphore, Mutex, RwLock, the bounded mpsc),

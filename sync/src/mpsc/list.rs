@@ -1,0 +1,492 @@
+//! The mpsc channels' storage: an unbounded, lock-free, multi-producer
+//! single-consumer queue made of a linked list of fixed-size blocks.
+//!
+//! It owns the slots and their memory and nothing else (no wakers, no counts of
+//! senders); it uses the crate's loom shim.
+//!
+//! # How it works
+//!
+//! Positions are numbered from 0. A block holds [`BLOCK_CAP`] slots, and every block
+//! takes [`LAP`] = `BLOCK_CAP + 1` positions: the last position of each lap is never a
+//! slot but means "the next block is being linked in".
+//!
+//! - Senders share the tail: `tail_index` (`position << 1 | CLOSED`) and `tail_block`,
+//!   the block that holds the tail position. A sender claims a position by a
+//!   compare-and-swap of `tail_index`; the sender that claims a block's last slot
+//!   links a new block, publishes it as `tail_block` and then steps `tail_index` over
+//!   the reserved position. It then writes its value into the slot and sets the
+//!   slot's `ready` flag. A sender never touches a block before its claim succeeds, so
+//!   a block the receiver has freed is never read through a stale `tail_block`.
+//! - The receiver alone owns the head ([`Rx`]): it reads slots in position order,
+//!   each only after its `ready` flag is set, and frees a block once it read the
+//!   block's last slot (whose writer linked the next block before writing).
+//! - `close` sets `CLOSED` in `tail_index`, so claims fail from then on: every
+//!   position claimed before it is a value that will be written.
+
+use std::mem::MaybeUninit;
+use std::ptr;
+
+use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
+
+#[cfg(loom)]
+use loom::sync::atomic::AtomicPtr;
+#[cfg(not(loom))]
+use std::sync::atomic::AtomicPtr;
+
+/// Slots per block. Small under loom, so the models cross block boundaries.
+#[cfg(not(loom))]
+pub(crate) const BLOCK_CAP: usize = 31;
+#[cfg(loom)]
+pub(crate) const BLOCK_CAP: usize = 2;
+
+/// Positions per block: the slots plus the one reserved for linking the next block.
+const LAP: usize = BLOCK_CAP + 1;
+
+/// In `tail_index`: no more claims.
+const CLOSED: usize = 1;
+
+/// Tail positions sit above the flag.
+const SHIFT: usize = 1;
+
+/// One value's place.
+struct Slot<T> {
+    /// Written once by the sender that claimed the slot, before it sets `ready`;
+    /// read once by the receiver after it sees `ready`.
+    value: UnsafeCell<MaybeUninit<T>>,
+    /// 0 until the value is written, then 1. Set by the claiming sender (Release),
+    /// read by the receiver (Acquire).
+    ready: AtomicUsize,
+}
+
+/// `BLOCK_CAP` slots and the link to the next block.
+struct Block<T> {
+    /// Set (once) by the sender that claims this block's last slot, before it writes
+    /// that slot; read by the receiver after it read that slot, and by `Drop`.
+    next: AtomicPtr<Block<T>>,
+    slots: [Slot<T>; BLOCK_CAP],
+}
+
+impl<T> Block<T> {
+    /// A block with no values and no successor, on the heap.
+    #[cfg(not(loom))]
+    fn alloc() -> *mut Block<T> {
+        let layout = std::alloc::Layout::new::<Block<T>>();
+        // SAFETY: `Block` is never zero-sized (it holds an `AtomicPtr`).
+        let block = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<Block<T>>();
+        if block.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        // All-zero bytes are a valid `Block`: a null `AtomicPtr`, `ready` flags of 0
+        // and uninitialised `MaybeUninit` values. Allocating it zeroed (rather than
+        // building it on the stack) keeps blocks of large messages off the stack.
+        block
+    }
+
+    /// A block with no values and no successor, on the heap.
+    #[cfg(loom)]
+    fn alloc() -> *mut Block<T> {
+        Box::into_raw(Box::new(Block {
+            next: AtomicPtr::new(ptr::null_mut()),
+            slots: std::array::from_fn(|_| Slot {
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+                ready: AtomicUsize::new(0),
+            }),
+        }))
+    }
+
+    /// Frees a block made by [`Block::alloc`], without dropping any value in it.
+    ///
+    /// # Safety
+    ///
+    /// `block` came from `Block::alloc`, is freed only once, and nobody uses it after.
+    unsafe fn free(block: *mut Block<T>) {
+        #[cfg(not(loom))]
+        // SAFETY: allocated by `alloc_zeroed` with this layout (caller's contract);
+        // the values inside are `MaybeUninit`, so nothing needs dropping.
+        unsafe {
+            std::alloc::dealloc(block.cast(), std::alloc::Layout::new::<Block<T>>())
+        };
+        #[cfg(loom)]
+        // SAFETY: made by `Box::into_raw` (caller's contract).
+        drop(unsafe { Box::from_raw(block) });
+    }
+}
+
+/// The senders' end of the queue. Shared by all senders.
+pub(crate) struct Tx<T> {
+    /// `position << SHIFT | CLOSED`: the next position to claim. Senders
+    /// compare-and-swap it; `close` sets the flag.
+    tail_index: AtomicUsize,
+    /// The block that holds the tail position. Stored by the sender that links a new
+    /// block; loaded by senders (who dereference it only after a successful claim).
+    tail_block: AtomicPtr<Block<T>>,
+}
+
+/// The receiver's end of the queue: used by the receiver alone.
+pub(crate) struct Rx<T> {
+    /// The next position to read.
+    index: usize,
+    /// The block that holds `index`.
+    block: *mut Block<T>,
+}
+
+// SAFETY: `Rx` is the receiver's cursor into blocks that the channel owns; it moves
+// values of `T` out, so it may move to another thread when `T` can.
+unsafe impl<T: Send> Send for Rx<T> {}
+
+/// What [`Rx::pop`] found.
+pub(crate) enum Pop<T> {
+    /// The next value.
+    Value(T),
+    /// Nothing was sent (or everything was received).
+    Empty,
+    /// A sender claimed the next position but has not written it yet; it wakes the
+    /// receiver once it has.
+    Busy,
+}
+
+/// Makes an empty queue: its two ends share the first block.
+pub(crate) fn queue<T>() -> (Tx<T>, Rx<T>) {
+    let block = Block::alloc();
+    (
+        Tx {
+            tail_index: AtomicUsize::new(0),
+            tail_block: AtomicPtr::new(block),
+        },
+        Rx { index: 0, block },
+    )
+}
+
+/// The number of slots before `position` (positions count the reserved ones too).
+fn slots_before(position: usize) -> usize {
+    position / LAP * BLOCK_CAP + (position % LAP).min(BLOCK_CAP)
+}
+
+impl<T> Tx<T> {
+    /// Appends `value`, or hands it back if the queue was closed.
+    pub(crate) fn push(&self, value: T) -> Result<(), T> {
+        let mut spins = 0u32;
+        // Acquire: a tail position in a new lap comes with that lap's `tail_block`.
+        let mut tail = self.tail_index.load(Ordering::Acquire);
+        let mut next_block: *mut Block<T> = ptr::null_mut();
+        loop {
+            if tail & CLOSED != 0 {
+                if !next_block.is_null() {
+                    // SAFETY: ours, never published.
+                    unsafe { Block::free(next_block) };
+                }
+                return Err(value);
+            }
+            let position = tail >> SHIFT;
+            let offset = position % LAP;
+            if offset == BLOCK_CAP {
+                // Another sender is linking the next block: wait for it.
+                backoff(&mut spins);
+                tail = self.tail_index.load(Ordering::Acquire);
+                continue;
+            }
+            if offset + 1 == BLOCK_CAP && next_block.is_null() {
+                // We may claim the last slot, and then link the next block: make it
+                // before claiming, so the others wait as briefly as possible.
+                next_block = Block::alloc();
+            }
+            // Acquire: the block stored before the index stepped into this lap.
+            let block = self.tail_block.load(Ordering::Acquire);
+            // AcqRel: claims the position; the failure load acquires as above.
+            match self.tail_index.compare_exchange_weak(
+                tail,
+                tail + (1 << SHIFT),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    if offset + 1 == BLOCK_CAP {
+                        // Link the next block and step over the reserved position.
+                        // Release: senders loading the new lap's index see the block.
+                        self.tail_block.store(next_block, Ordering::Release);
+                        self.tail_index.fetch_add(1 << SHIFT, Ordering::Release);
+                        // SAFETY: the claim succeeded, so `block` is the tail block and
+                        // is not freed before its last slot (ours) is read.
+                        // Release: the receiver reads it after our slot's `ready`.
+                        unsafe { (*block).next.store(next_block, Ordering::Release) };
+                    } else if !next_block.is_null() {
+                        // SAFETY: ours, never published.
+                        unsafe { Block::free(next_block) };
+                    }
+                    // SAFETY: the claim makes this slot ours alone to write, and the
+                    // receiver neither reads it nor frees its block before `ready`.
+                    unsafe {
+                        let slot = (*block).slots.get_unchecked(offset);
+                        slot.value.with_mut(|v| (*v).write(value));
+                        // Release: publishes the value to the receiver.
+                        slot.ready.store(1, Ordering::Release);
+                    }
+                    return Ok(());
+                }
+                Err(current) => {
+                    tail = current;
+                    std::hint::spin_loop();
+                }
+            }
+        }
+    }
+
+    /// Stops all later pushes. Returns `false` if it was already closed.
+    pub(crate) fn close(&self) -> bool {
+        // AcqRel: ordered with the claims; the receiver learns the final tail from it.
+        self.tail_index.fetch_or(CLOSED, Ordering::AcqRel) & CLOSED == 0
+    }
+
+    /// Whether `close` was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        // Acquire: pairs with `close`.
+        self.tail_index.load(Ordering::Acquire) & CLOSED != 0
+    }
+
+    /// The number of positions claimed so far, as a count of slots.
+    fn claimed(&self) -> usize {
+        // Acquire: pairs with the claims.
+        slots_before(self.tail_index.load(Ordering::Acquire) >> SHIFT)
+    }
+}
+
+impl<T> Rx<T> {
+    /// Takes the next value, if one is there.
+    pub(crate) fn pop(&mut self, tx: &Tx<T>) -> Pop<T> {
+        let offset = self.index % LAP;
+        // SAFETY: `self.block` is the live block holding `self.index` (only the
+        // receiver frees blocks, below).
+        let slot = unsafe { (*self.block).slots.get_unchecked(offset) };
+        // Acquire: pairs with the writer's Release.
+        if slot.ready.load(Ordering::Acquire) == 0 {
+            // Acquire: see the claim of `self.index`, if there was one.
+            let tail = tx.tail_index.load(Ordering::Acquire) >> SHIFT;
+            return if tail == self.index {
+                Pop::Empty
+            } else {
+                Pop::Busy
+            };
+        }
+        // SAFETY: `ready` is set, so the slot holds a value that nobody else reads or
+        // writes again; we move it out exactly once (the index moves past it).
+        let value = slot.value.with(|v| unsafe { (*v).assume_init_read() });
+        if offset + 1 == BLOCK_CAP {
+            // SAFETY: the writer of the last slot linked the next block before it set
+            // `ready` (which we acquired), and `self.block` is still live.
+            let next = unsafe { (*self.block).next.load(Ordering::Acquire) };
+            debug_assert!(!next.is_null());
+            // SAFETY: every slot of the block was written and read, and senders never
+            // touch a block whose slots are all claimed (see the module docs).
+            unsafe { Block::free(self.block) };
+            self.block = next;
+            self.index += 2;
+        } else {
+            self.index += 1;
+        }
+        Pop::Value(value)
+    }
+
+    /// Like [`pop`](Rx::pop), but waits out a sender that is mid-write instead of
+    /// answering `Busy` (the write takes a few instructions).
+    pub(crate) fn pop_now(&mut self, tx: &Tx<T>) -> Option<T> {
+        let mut spins = 0;
+        loop {
+            match self.pop(tx) {
+                Pop::Value(value) => return Some(value),
+                Pop::Empty => return None,
+                Pop::Busy => backoff(&mut spins),
+            }
+        }
+    }
+
+    /// The number of values claimed but not yet received (including any being
+    /// written right now).
+    pub(crate) fn len(&self, tx: &Tx<T>) -> usize {
+        tx.claimed() - slots_before(self.index)
+    }
+
+    /// Drops every value left and frees every block. Called once, when the channel
+    /// is dropped, so no sender is left.
+    ///
+    /// # Safety
+    ///
+    /// No sender uses `tx` any more, and `self` is not used afterwards.
+    pub(crate) unsafe fn free_all(&mut self, tx: &Tx<T>) {
+        // Acquire: every claim and write happened before the senders went away.
+        let tail = tx.tail_index.load(Ordering::Acquire) >> SHIFT;
+        while self.index != tail {
+            let offset = self.index % LAP;
+            if offset == BLOCK_CAP {
+                // Cannot happen: the index always skips the reserved position, and a
+                // tail left there would mean a sender died mid-link.
+                break;
+            }
+            // SAFETY: every claimed slot was written before its sender left.
+            let slot = unsafe { (*self.block).slots.get_unchecked(offset) };
+            // SAFETY: a written slot the receiver never read: drop its value once.
+            slot.value.with_mut(|v| unsafe { (*v).assume_init_drop() });
+            if offset + 1 == BLOCK_CAP {
+                // SAFETY: as in `pop`.
+                let next = unsafe { (*self.block).next.load(Ordering::Acquire) };
+                // SAFETY: as in `pop`.
+                unsafe { Block::free(self.block) };
+                self.block = next;
+                self.index += 2;
+            } else {
+                self.index += 1;
+            }
+        }
+        // SAFETY: the last block; nothing points to it any more.
+        unsafe { Block::free(self.block) };
+        self.block = ptr::null_mut();
+    }
+}
+
+/// Waits a little for another thread: spins first, then yields the thread.
+fn backoff(spins: &mut u32) {
+    #[cfg(loom)]
+    {
+        let _ = spins;
+        loom::thread::yield_now();
+    }
+    #[cfg(not(loom))]
+    {
+        if *spins < 6 {
+            for _ in 0..1 << *spins {
+                std::hint::spin_loop();
+            }
+            *spins += 1;
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// A queue whose two ends live in one struct, freed on drop, for the tests.
+    struct Queue<T> {
+        tx: Tx<T>,
+        rx: Rx<T>,
+    }
+
+    impl<T> Queue<T> {
+        fn new() -> Self {
+            let (tx, rx) = queue();
+            Queue { tx, rx }
+        }
+    }
+
+    impl<T> Drop for Queue<T> {
+        fn drop(&mut self) {
+            // SAFETY: the test owns both ends and stops using them here.
+            unsafe { self.rx.free_all(&self.tx) };
+        }
+    }
+
+    #[test]
+    fn values_come_out_in_order_across_many_blocks() {
+        let mut q = Queue::new();
+        for round in 0..3 {
+            for i in 0..(BLOCK_CAP * 5 + 3) {
+                q.tx.push((round, i)).unwrap();
+            }
+            assert_eq!(q.rx.len(&q.tx), BLOCK_CAP * 5 + 3);
+            for i in 0..(BLOCK_CAP * 5 + 3) {
+                assert_eq!(q.rx.pop_now(&q.tx), Some((round, i)));
+            }
+            assert!(matches!(q.rx.pop(&q.tx), Pop::Empty));
+            assert_eq!(q.rx.len(&q.tx), 0);
+        }
+    }
+
+    #[test]
+    fn close_rejects_later_pushes_and_keeps_earlier_values() {
+        let mut q = Queue::new();
+        q.tx.push(1).unwrap();
+        assert!(q.tx.close());
+        assert!(!q.tx.close());
+        assert!(q.tx.is_closed());
+        assert_eq!(q.tx.push(2), Err(2));
+        assert_eq!(q.rx.pop_now(&q.tx), Some(1));
+        assert_eq!(q.rx.pop_now(&q.tx), None);
+    }
+
+    /// Values never received are dropped exactly once with the queue.
+    #[test]
+    fn leftover_values_are_dropped_once() {
+        struct Counted(Arc<StdAtomicUsize>);
+        impl Drop for Counted {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, SeqCst);
+            }
+        }
+        let drops = Arc::new(StdAtomicUsize::new(0));
+        {
+            let mut q = Queue::new();
+            for _ in 0..(BLOCK_CAP * 2 + 5) {
+                assert!(q.tx.push(Counted(drops.clone())).is_ok());
+            }
+            for _ in 0..(BLOCK_CAP + 1) {
+                drop(q.rx.pop_now(&q.tx));
+            }
+            assert_eq!(drops.load(SeqCst), BLOCK_CAP + 1);
+        }
+        assert_eq!(drops.load(SeqCst), BLOCK_CAP * 2 + 5);
+    }
+
+    /// Large values go straight to the heap: a block of 31 64 KiB values would not
+    /// fit on a test thread's stack.
+    #[test]
+    fn large_values_do_not_touch_the_stack() {
+        let mut q = Queue::new();
+        q.tx.push(Box::new([7u8; 1 << 16])).unwrap();
+        let big = q.rx.pop_now(&q.tx).unwrap();
+        assert_eq!(big[100], 7);
+        let mut q = Queue::<[u8; 1 << 16]>::new();
+        assert!(q.rx.pop_now(&q.tx).is_none());
+        drop(q);
+    }
+
+    /// Four threads push concurrently; the receiver gets every value, each
+    /// producer's in its order.
+    #[test]
+    fn concurrent_pushes_keep_per_producer_order() {
+        const PER: usize = 20_000;
+        let (tx, mut rx) = queue();
+        let tx = Arc::new(tx);
+        let producers: Vec<_> = (0..4)
+            .map(|p| {
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    for i in 0..PER {
+                        tx.push((p, i)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        let mut next = [0usize; 4];
+        let mut got = 0;
+        while got < 4 * PER {
+            match rx.pop(&tx) {
+                Pop::Value((p, i)) => {
+                    assert_eq!(i, next[p]);
+                    next[p] += 1;
+                    got += 1;
+                }
+                Pop::Empty | Pop::Busy => std::thread::yield_now(),
+            }
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        assert!(rx.pop_now(&tx).is_none());
+        // SAFETY: the producers are gone; neither end is used again.
+        unsafe { rx.free_all(&tx) };
+    }
+}
