@@ -8,8 +8,10 @@
 
 mod loom;
 
+pub mod broadcast;
 pub mod mpsc;
 pub mod oneshot;
+pub mod watch;
 
 mod wait_list;
 

@@ -89,6 +89,12 @@ impl AtomicWaker {
                 // A wake is taking the previous waker out; it may not see ours, so
                 // wake ourselves: the caller polls again and finds what it waits for.
                 waker.wake_by_ref();
+                // The waker is mid-wake: let it finish before the caller polls again
+                // (under loom, a model must see this wait as a yield).
+                #[cfg(loom)]
+                loom::thread::yield_now();
+                #[cfg(not(loom))]
+                std::hint::spin_loop();
             }
             Err(_) => {
                 // Two registrations at once: the channel's `&mut` receiver rules it

@@ -16,12 +16,16 @@
 //!   value, gets `None`.
 
 use std::ops::Deref;
-use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use super::atomic_waker::AtomicWaker;
 use super::list::{self, Pop};
 use crate::batch_semaphore::Semaphore;
+#[cfg(loom)]
+use loom::sync::Arc;
+#[cfg(not(loom))]
+use std::sync::Arc;
+
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 use crate::Notify;
 

@@ -56,3 +56,6 @@ pub use self::bounded::{
 pub use self::unbounded::{
     unbounded_channel, UnboundedReceiver, UnboundedSender, WeakUnboundedSender,
 };
+
+#[cfg(all(test, loom))]
+mod loom_models;
