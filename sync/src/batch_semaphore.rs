@@ -46,18 +46,40 @@ const WAITERS: usize = 2;
 /// The permit count sits above the flags.
 const PERMIT_SHIFT: usize = 2;
 
-/// An error returned by [`Semaphore::try_acquire`].
+/// The error returned by the `try_acquire*` methods of
+/// [`Semaphore`](crate::Semaphore).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TryAcquireError {
-    /// The semaphore has been closed.
+pub enum TryAcquireError {
+    /// The semaphore has been [closed](crate::Semaphore::close) and cannot hand out
+    /// permits.
     Closed,
     /// Not enough permits are available now.
     NoPermits,
 }
 
-/// An acquire failed because the semaphore was closed.
+impl fmt::Display for TryAcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryAcquireError::Closed => f.write_str("semaphore closed"),
+            TryAcquireError::NoPermits => f.write_str("no permits available"),
+        }
+    }
+}
+
+impl std::error::Error for TryAcquireError {}
+
+/// The error returned by the `acquire*` methods of [`Semaphore`](crate::Semaphore):
+/// the semaphore was [closed](crate::Semaphore::close).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct AcquireError(());
+pub struct AcquireError(());
+
+impl fmt::Display for AcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("semaphore closed")
+    }
+}
+
+impl std::error::Error for AcquireError {}
 
 impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -15,10 +15,24 @@ pub mod watch;
 
 mod wait_list;
 
-// Until every user of it lands (the public Semaphore, Mutex, RwLock, the bounded mpsc),
-// parts of it are unused in some builds.
-#[allow(dead_code)]
 pub(crate) mod batch_semaphore;
+pub use batch_semaphore::{AcquireError, TryAcquireError};
+
+mod block_on;
 
 mod notify;
 pub use notify::{Notified, Notify};
+
+mod semaphore;
+pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
+
+mod mutex;
+pub use mutex::{
+    MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
+};
+
+mod rwlock;
+pub use rwlock::{
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
+};
