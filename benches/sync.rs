@@ -26,12 +26,13 @@ mod groups {
 
     criterion_group! {
         name = benches;
-        // About 3 s a function.
+        // About 3 s a function, about 4 minutes in all.
         config = Criterion::default()
             .sample_size(10)
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(2));
-        targets = crate::sync_workloads::notify::register
+        targets = crate::sync_workloads::mpsc::register,
+            crate::sync_workloads::notify::register
     }
 }
 criterion_main!(groups::benches);

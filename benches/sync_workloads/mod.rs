@@ -26,4 +26,5 @@ macro_rules! pair_with_setup {
     }};
 }
 
+pub mod mpsc;
 pub mod notify;
