@@ -32,7 +32,9 @@ mod groups {
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(2));
         targets = crate::sync_workloads::mpsc::register,
-            crate::sync_workloads::notify::register
+            crate::sync_workloads::notify::register,
+            crate::sync_workloads::locks::register,
+            crate::sync_workloads::fanout::register
     }
 }
 criterion_main!(groups::benches);

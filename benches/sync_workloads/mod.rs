@@ -26,5 +26,7 @@ macro_rules! pair_with_setup {
     }};
 }
 
+pub mod fanout;
+pub mod locks;
 pub mod mpsc;
 pub mod notify;
