@@ -240,17 +240,17 @@ impl<T> Shared<T> {
     fn capacity(&self) -> u64 {
         self.mask + 1
     }
+}
 
-    /// A new receiver positioned at the tail (it sees only later values).
-    fn new_receiver(self: &Arc<Self>) -> Receiver<T> {
-        let mut tail = self.tail.lock();
-        tail.rx_count += 1;
-        let next = tail.pos;
-        drop(tail);
-        Receiver {
-            shared: self.clone(),
-            next,
-        }
+/// A new receiver of `shared`, positioned at the tail (it sees only later values).
+fn new_receiver<T>(shared: &Arc<Shared<T>>) -> Receiver<T> {
+    let mut tail = shared.tail.lock();
+    tail.rx_count += 1;
+    let next = tail.pos;
+    drop(tail);
+    Receiver {
+        shared: shared.clone(),
+        next,
     }
 }
 
@@ -292,7 +292,7 @@ impl<T> Sender<T> {
 
     /// A new receiver that sees the values sent from now on.
     pub fn subscribe(&self) -> Receiver<T> {
-        self.shared.new_receiver()
+        new_receiver(&self.shared)
     }
 
     /// The number of live receivers.
@@ -479,7 +479,7 @@ impl<T> Receiver<T> {
     /// A new receiver that sees the values sent from now on (not the ones this one
     /// has yet to read).
     pub fn resubscribe(&self) -> Self {
-        self.shared.new_receiver()
+        new_receiver(&self.shared)
     }
 
     /// The number of values sent that this receiver has yet to read (lagged ones
@@ -566,7 +566,10 @@ mod loom_models {
     /// both values or `Lagged(1)` then the last, and then `Closed`.
     #[test]
     fn loom_broadcast_lag_and_close() {
-        loom::model(|| {
+        // At most 2 preemptions: the full model takes minutes.
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(2);
+        builder.check(|| {
             let (tx, mut rx) = channel::<u8>(1);
             let sender = thread::spawn(move || {
                 tx.send(1).unwrap();

@@ -538,7 +538,11 @@ mod loom_models {
     /// value first, then `Err`.
     #[test]
     fn loom_watch_drop_after_send() {
-        loom::model(|| {
+        // At most 2 preemptions: the full model (Notify, the lock, two waits) takes
+        // minutes.
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(2);
+        builder.check(|| {
             let (tx, mut rx) = channel(0u8);
             let sender = thread::spawn(move || {
                 tx.send(1).unwrap();

@@ -48,22 +48,21 @@ const CLOSED: usize = 1;
 /// Tail positions sit above the flag.
 const SHIFT: usize = 1;
 
-/// One value's place.
-struct Slot<T> {
-    /// Written once by the sender that claimed the slot, before it sets `ready`;
-    /// read once by the receiver after it sees `ready`.
-    value: UnsafeCell<MaybeUninit<T>>,
-    /// 0 until the value is written, then 1. Set by the claiming sender (Release),
-    /// read by the receiver (Acquire).
-    ready: AtomicUsize,
-}
-
 /// `BLOCK_CAP` slots and the link to the next block.
+///
+/// The `ready` flags sit together in the block's head, apart from the values, so a
+/// new block needs only its head initialised: a block of large values is never
+/// zeroed or touched beyond the slots actually written.
 struct Block<T> {
     /// Set (once) by the sender that claims this block's last slot, before it writes
-    /// that slot; read by the receiver after it read that slot, and by `Drop`.
+    /// that slot; read by the receiver after it read that slot, and by `free_all`.
     next: AtomicPtr<Block<T>>,
-    slots: [Slot<T>; BLOCK_CAP],
+    /// Per slot: 0 until its value is written, then 1. Set by the claiming sender
+    /// (Release), read by the receiver (Acquire).
+    ready: [AtomicUsize; BLOCK_CAP],
+    /// Per slot: written once by the sender that claimed it, before it sets the
+    /// slot's `ready` flag; read once by the receiver after it sees the flag.
+    values: [UnsafeCell<MaybeUninit<T>>; BLOCK_CAP],
 }
 
 impl<T> Block<T> {
@@ -72,13 +71,18 @@ impl<T> Block<T> {
     fn alloc() -> *mut Block<T> {
         let layout = std::alloc::Layout::new::<Block<T>>();
         // SAFETY: `Block` is never zero-sized (it holds an `AtomicPtr`).
-        let block = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<Block<T>>();
+        let block = unsafe { std::alloc::alloc(layout) }.cast::<Block<T>>();
         if block.is_null() {
             std::alloc::handle_alloc_error(layout);
         }
-        // All-zero bytes are a valid `Block`: a null `AtomicPtr`, `ready` flags of 0
-        // and uninitialised `MaybeUninit` values. Allocating it zeroed (rather than
-        // building it on the stack) keeps blocks of large messages off the stack.
+        // SAFETY: `block` is a fresh allocation for a `Block`. We initialise the head
+        // in place: a null link and `ready` flags of 0 (all-zero bytes are valid
+        // `AtomicUsize`s). The values stay uninitialised, which `MaybeUninit`
+        // allows; they are read only after their `ready` flag is set.
+        unsafe {
+            ptr::addr_of_mut!((*block).next).write(AtomicPtr::new(ptr::null_mut()));
+            ptr::addr_of_mut!((*block).ready).write_bytes(0, 1);
+        }
         block
     }
 
@@ -87,10 +91,8 @@ impl<T> Block<T> {
     fn alloc() -> *mut Block<T> {
         Box::into_raw(Box::new(Block {
             next: AtomicPtr::new(ptr::null_mut()),
-            slots: std::array::from_fn(|_| Slot {
-                value: UnsafeCell::new(MaybeUninit::uninit()),
-                ready: AtomicUsize::new(0),
-            }),
+            ready: std::array::from_fn(|_| AtomicUsize::new(0)),
+            values: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
         }))
     }
 
@@ -101,8 +103,8 @@ impl<T> Block<T> {
     /// `block` came from `Block::alloc`, is freed only once, and nobody uses it after.
     unsafe fn free(block: *mut Block<T>) {
         #[cfg(not(loom))]
-        // SAFETY: allocated by `alloc_zeroed` with this layout (caller's contract);
-        // the values inside are `MaybeUninit`, so nothing needs dropping.
+        // SAFETY: allocated by `alloc` with this layout (caller's contract); the
+        // values inside are `MaybeUninit` and the atomics need no drop.
         unsafe {
             std::alloc::dealloc(block.cast(), std::alloc::Layout::new::<Block<T>>())
         };
@@ -216,10 +218,15 @@ impl<T> Tx<T> {
                     // SAFETY: the claim makes this slot ours alone to write, and the
                     // receiver neither reads it nor frees its block before `ready`.
                     unsafe {
-                        let slot = (*block).slots.get_unchecked(offset);
-                        slot.value.with_mut(|v| (*v).write(value));
+                        (*block)
+                            .values
+                            .get_unchecked(offset)
+                            .with_mut(|v| (*v).write(value));
                         // Release: publishes the value to the receiver.
-                        slot.ready.store(1, Ordering::Release);
+                        (*block)
+                            .ready
+                            .get_unchecked(offset)
+                            .store(1, Ordering::Release);
                     }
                     return Ok(());
                 }
@@ -256,9 +263,11 @@ impl<T> Rx<T> {
         let offset = self.index % LAP;
         // SAFETY: `self.block` is the live block holding `self.index` (only the
         // receiver frees blocks, below).
-        let slot = unsafe { (*self.block).slots.get_unchecked(offset) };
+        let block = unsafe { &*self.block };
+        // SAFETY: `offset < BLOCK_CAP`: the index never rests on the reserved position.
+        let ready = unsafe { block.ready.get_unchecked(offset) };
         // Acquire: pairs with the writer's Release.
-        if slot.ready.load(Ordering::Acquire) == 0 {
+        if ready.load(Ordering::Acquire) == 0 {
             // Acquire: see the claim of `self.index`, if there was one.
             let tail = tx.tail_index.load(Ordering::Acquire) >> SHIFT;
             return if tail == self.index {
@@ -269,7 +278,8 @@ impl<T> Rx<T> {
         }
         // SAFETY: `ready` is set, so the slot holds a value that nobody else reads or
         // writes again; we move it out exactly once (the index moves past it).
-        let value = slot.value.with(|v| unsafe { (*v).assume_init_read() });
+        let value = unsafe { block.values.get_unchecked(offset) }
+            .with(|v| unsafe { (*v).assume_init_read() });
         if offset + 1 == BLOCK_CAP {
             // SAFETY: the writer of the last slot linked the next block before it set
             // `ready` (which we acquired), and `self.block` is still live.
@@ -321,10 +331,10 @@ impl<T> Rx<T> {
                 // tail left there would mean a sender died mid-link.
                 break;
             }
-            // SAFETY: every claimed slot was written before its sender left.
-            let slot = unsafe { (*self.block).slots.get_unchecked(offset) };
-            // SAFETY: a written slot the receiver never read: drop its value once.
-            slot.value.with_mut(|v| unsafe { (*v).assume_init_drop() });
+            // SAFETY: every claimed slot was written before its sender left, and the
+            // receiver never read this one: drop its value once.
+            unsafe { (*self.block).values.get_unchecked(offset) }
+                .with_mut(|v| unsafe { (*v).assume_init_drop() });
             if offset + 1 == BLOCK_CAP {
                 // SAFETY: as in `pop`.
                 let next = unsafe { (*self.block).next.load(Ordering::Acquire) };
