@@ -36,3 +36,9 @@ pub use rwlock::{
     OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
     RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
 };
+
+mod barrier;
+pub use barrier::{Barrier, BarrierWaitResult};
+
+mod once_cell;
+pub use once_cell::{OnceCell, SetError};

@@ -8,9 +8,9 @@
 //! `with`/`with_mut` closures (loom's shape), so loom can check each access.
 
 #[cfg(loom)]
-pub(crate) use ::loom::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 // The models' threads and shared pointers.
 #[cfg(all(test, loom))]
