@@ -2,7 +2,7 @@
 //! permit, FIFO wake-ups, `notify_waiters` (also for a `Notified` not yet polled),
 //! `enable`, and a chosen waiter that is dropped passing its notification on.
 
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 
@@ -171,4 +171,25 @@ fn const_new_in_a_static() {
     static NOTIFY: Notify = Notify::const_new();
     NOTIFY.notify_one();
     futures::executor::block_on(NOTIFY.notified());
+}
+
+#[magpie::test]
+async fn owned_notified_moves_into_a_task_and_hands_on_when_dropped() {
+    let notify = Arc::new(Notify::new());
+    let waiter = magpie::spawn(notify.clone().notified_owned());
+    let mut chosen = Box::pin(notify.clone().notified_owned());
+    let mut next: Pin<Box<magpie::sync::futures::OwnedNotified>> =
+        Box::pin(notify.clone().notified_owned());
+    notify.notify_waiters(); // all three were made before: all complete
+    waiter.await.unwrap();
+    chosen.as_mut().await;
+    next.as_mut().await;
+
+    let mut chosen = Box::pin(notify.clone().notified_owned());
+    let mut next = Box::pin(notify.clone().notified_owned());
+    assert!(!chosen.as_mut().enable());
+    assert!(!next.as_mut().enable());
+    notify.notify_one();
+    drop(chosen);
+    assert!(next.as_mut().enable(), "the dropped one passed it on");
 }

@@ -715,6 +715,27 @@ mod loom_tests {
     }
 
     #[test]
+    fn loom_cancel_races_two_partial_releases() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let releaser = sem.clone();
+            let t = thread::spawn(move || {
+                releaser.release(1);
+                releaser.release(1);
+            });
+            {
+                let mut big = pin!(sem.acquire(3));
+                let mut cx = Context::from_waker(noop_waker_ref());
+                // Queued before, between or after the releases; never served in full.
+                assert!(big.as_mut().poll(&mut cx).is_pending());
+            }
+            t.join().unwrap();
+            assert_eq!(sem.available_permits(), 2, "both permits came back");
+            assert_eq!(sem.try_acquire(2), Ok(()), "and no waiter is left in the way");
+        });
+    }
+
+    #[test]
     fn loom_close_wakes_a_waiter() {
         loom::model(|| {
             let sem = Arc::new(Semaphore::new(0));

@@ -23,6 +23,11 @@ mod block_on;
 mod notify;
 pub use notify::{Notified, Notify};
 
+/// The named futures of the primitives (tokio's `sync::futures`).
+pub mod futures {
+    pub use crate::notify::{Notified, OwnedNotified};
+}
+
 mod semaphore;
 pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 

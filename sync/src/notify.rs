@@ -19,6 +19,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering};
@@ -171,13 +172,34 @@ impl Notify {
     /// }
     /// ```
     pub fn notified(&self) -> Notified<'_> {
-        // SeqCst: the generation read here must order with `notify_waiters`' bump, so a
-        // call that returns before this one is never counted as "after" it.
-        let generation = self.state.load(Ordering::SeqCst) >> GEN_SHIFT;
         Notified {
             notify: self,
-            node: Waiter::new(NONE, generation),
-            state: NotifiedState::Init,
+            wait: Wait::new(self),
+        }
+    }
+
+    /// As [`notified`](Notify::notified), holding the `Notify` by `Arc`: the future
+    /// is `'static`, so it can be stored or moved into another task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use magpie::sync::Notify;
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     let notify = Arc::new(Notify::new());
+    ///     let notified = notify.clone().notified_owned();
+    ///     let waiter = magpie::spawn(notified);
+    ///     notify.notify_one();
+    ///     waiter.await.unwrap();
+    /// }
+    /// ```
+    pub fn notified_owned(self: Arc<Self>) -> OwnedNotified {
+        OwnedNotified {
+            wait: Wait::new(&self),
+            notify: self,
         }
     }
 
@@ -357,67 +379,40 @@ enum NotifiedState {
     Done,
 }
 
-/// The future returned by [`Notify::notified`]: completes when notified.
-///
-/// It is `!Unpin` (its queue entry lives inside it): pin it before polling by hand,
-/// e.g. with `std::pin::pin!`. See [`Notify::notified`] for when it completes.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Notified<'a> {
-    notify: &'a Notify,
+/// One wait on a [`Notify`]: the queue entry and how far it got. Both
+/// [`Notified`] and [`OwnedNotified`] are a handle on the `Notify` plus one of these.
+#[derive(Debug)]
+struct Wait {
     /// The queue entry: data is the creation generation, status the notification.
     node: Waiter<usize>,
     state: NotifiedState,
 }
 
-impl fmt::Debug for Notified<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Notified")
-            .field("state", &self.state)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<'a> Notified<'a> {
-    /// Adds this future to the queue of waiters without a waker, so that a
-    /// [`notify_one`](Notify::notify_one) from now on may choose it (and a
-    /// [`notify_waiters`](Notify::notify_waiters) wakes it) even before it is polled.
-    /// Returns `true` if it is already notified (polling it would complete at once).
-    ///
-    /// Calling it again, or after a poll, changes nothing but the answer.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::pin::pin;
-    /// use magpie::sync::Notify;
-    ///
-    /// #[magpie::main]
-    /// async fn main() {
-    ///     let notify = Notify::new();
-    ///     let mut notified = pin!(notify.notified());
-    ///     assert!(!notified.as_mut().enable());
-    ///     notify.notify_one(); // chooses the enabled future
-    ///     assert!(notified.as_mut().enable());
-    ///     notified.await;
-    /// }
-    /// ```
-    pub fn enable(self: Pin<&mut Self>) -> bool {
-        self.poll_notified(None).is_ready()
+impl Wait {
+    /// A wait that counts `notify_waiters` calls made from now on.
+    fn new(notify: &Notify) -> Wait {
+        // SeqCst: the generation read here must order with `notify_waiters`' bump, so a
+        // call that returns before this one is never counted as "after" it.
+        let generation = notify.state.load(Ordering::SeqCst) >> GEN_SHIFT;
+        Wait {
+            node: Waiter::new(NONE, generation),
+            state: NotifiedState::Init,
+        }
     }
 
-    /// Splits the pinned future into its parts.
-    fn project(self: Pin<&mut Self>) -> (&'a Notify, Pin<&Waiter<usize>>, &mut NotifiedState) {
-        // SAFETY: `node` is never moved out of the future; it is only handed out as a
-        // pinned reference. The other fields are not structurally pinned.
+    /// Splits the pinned wait into its pinned node and its state.
+    fn project(self: Pin<&mut Self>) -> (Pin<&Waiter<usize>>, &mut NotifiedState) {
+        // SAFETY: `node` is never moved out of the wait; it is only handed out as a
+        // pinned reference. `state` is not structurally pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: `this.node` is inside the pinned future, hence pinned.
+        // SAFETY: `this.node` is inside the pinned wait, hence pinned.
         let node = unsafe { Pin::new_unchecked(&this.node) };
-        (this.notify, node, &mut this.state)
+        (node, &mut this.state)
     }
 
     /// Polls with `waker` (or none, for `enable`).
-    fn poll_notified(self: Pin<&mut Self>, waker: Option<&Waker>) -> Poll<()> {
-        let (notify, node, state) = self.project();
+    fn poll(self: Pin<&mut Self>, notify: &Notify, waker: Option<&Waker>) -> Poll<()> {
+        let (node, state) = self.project();
         match *state {
             NotifiedState::Init => {
                 let ready = notify.register(node, waker);
@@ -449,6 +444,147 @@ impl<'a> Notified<'a> {
             }
             NotifiedState::Done => Poll::Ready(()),
         }
+    }
+
+    /// Leaves the queue when the future is dropped, passing on a `notify_one` it was
+    /// chosen by but never saw.
+    fn cancel(self: Pin<&mut Self>, notify: &Notify) {
+        let (node, state) = self.project();
+        if *state != NotifiedState::Waiting {
+            return;
+        }
+        let mut list = notify.waiters.lock();
+        // SAFETY: the node is only ever queued on this list, whose lock we hold.
+        if unsafe { list.remove(node) } {
+            if list.is_empty() {
+                // SeqCst: see `notify_with`. WAITING was set (the list was not empty)
+                // and only lock holders change the word while it is.
+                notify.state.fetch_and(!STATE_MASK, Ordering::SeqCst);
+            }
+            return;
+        }
+        // Off the list: it was notified. A `notify_one`/`notify_last` it never saw
+        // goes to the next waiter, or is stored.
+        let status = node.status();
+        if status == ONE_FIFO || status == ONE_LIFO {
+            let waker = notify.notify_locked(&mut list, status);
+            drop(list);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+}
+
+/// The future returned by [`Notify::notified`]: completes when notified.
+///
+/// It is `!Unpin` (its queue entry lives inside it): pin it before polling by hand,
+/// e.g. with `std::pin::pin!`. See [`Notify::notified`] for when it completes.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+#[derive(Debug)]
+pub struct Notified<'a> {
+    notify: &'a Notify,
+    wait: Wait,
+}
+
+impl Notified<'_> {
+    /// Adds this future to the queue of waiters without a waker, so that a
+    /// [`notify_one`](Notify::notify_one) from now on may choose it (and a
+    /// [`notify_waiters`](Notify::notify_waiters) wakes it) even before it is polled.
+    /// Returns `true` if it is already notified (polling it would complete at once).
+    ///
+    /// Calling it again, or after a poll, changes nothing but the answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use magpie::sync::Notify;
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     let notify = Notify::new();
+    ///     let mut notified = pin!(notify.notified());
+    ///     assert!(!notified.as_mut().enable());
+    ///     notify.notify_one(); // chooses the enabled future
+    ///     assert!(notified.as_mut().enable());
+    ///     notified.await;
+    /// }
+    /// ```
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        let (notify, wait) = self.project();
+        wait.poll(notify, None).is_ready()
+    }
+
+    /// Splits the pinned future into the `Notify` and the pinned wait.
+    fn project(self: Pin<&mut Self>) -> (&Notify, Pin<&mut Wait>) {
+        // SAFETY: `wait` is never moved out of the future; it is only handed out
+        // pinned. `notify` is not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `this.wait` is inside the pinned future, hence pinned.
+        (this.notify, unsafe { Pin::new_unchecked(&mut this.wait) })
+    }
+}
+
+impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let (notify, wait) = self.project();
+        wait.poll(notify, Some(cx.waker()))
+    }
+}
+
+impl Drop for Notified<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `drop` runs on the pinned future in place, so `wait` is pinned and
+        // is not moved.
+        let wait = unsafe { Pin::new_unchecked(&mut self.wait) };
+        wait.cancel(self.notify);
+    }
+}
+
+/// The future returned by [`Notify::notified_owned`]: as [`Notified`], but it holds
+/// the `Notify` by `Arc`, so it is `'static` and can move into a spawned task.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+#[derive(Debug)]
+pub struct OwnedNotified {
+    notify: Arc<Notify>,
+    wait: Wait,
+}
+
+impl OwnedNotified {
+    /// As [`Notified::enable`].
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        let (notify, wait) = self.project();
+        wait.poll(notify, None).is_ready()
+    }
+
+    /// Splits the pinned future into the `Notify` and the pinned wait.
+    fn project(self: Pin<&mut Self>) -> (&Notify, Pin<&mut Wait>) {
+        // SAFETY: `wait` is never moved out of the future; it is only handed out
+        // pinned. `notify` is not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `this.wait` is inside the pinned future, hence pinned.
+        (&this.notify, unsafe { Pin::new_unchecked(&mut this.wait) })
+    }
+}
+
+impl Future for OwnedNotified {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let (notify, wait) = self.project();
+        wait.poll(notify, Some(cx.waker()))
+    }
+}
+
+impl Drop for OwnedNotified {
+    fn drop(&mut self) {
+        // SAFETY: `drop` runs on the pinned future in place, so `wait` is pinned and
+        // is not moved.
+        let wait = unsafe { Pin::new_unchecked(&mut self.wait) };
+        wait.cancel(&self.notify);
     }
 }
 
@@ -498,46 +634,6 @@ impl Notify {
         // only ever queued on this list, and we hold its lock.
         unsafe { list.push_back(node, waker.cloned()) };
         Poll::Pending
-    }
-}
-
-impl Future for Notified<'_> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.poll_notified(Some(cx.waker()))
-    }
-}
-
-impl Drop for Notified<'_> {
-    fn drop(&mut self) {
-        if self.state != NotifiedState::Waiting {
-            return;
-        }
-        // SAFETY: `drop` runs on the pinned future in place; the node is used through
-        // a pinned reference only and not moved.
-        let node = unsafe { Pin::new_unchecked(&self.node) };
-        let notify = self.notify;
-        let mut list = notify.waiters.lock();
-        // SAFETY: the node is only ever queued on this list, whose lock we hold.
-        if unsafe { list.remove(node) } {
-            if list.is_empty() {
-                // SeqCst: see `notify_with`. WAITING was set (the list was not empty)
-                // and only lock holders change the word while it is.
-                notify.state.fetch_and(!STATE_MASK, Ordering::SeqCst);
-            }
-            return;
-        }
-        // Off the list: it was notified. A `notify_one`/`notify_last` it never saw
-        // goes to the next waiter, or is stored.
-        let status = node.status();
-        if status == ONE_FIFO || status == ONE_LIFO {
-            let waker = notify.notify_locked(&mut list, status);
-            drop(list);
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        }
     }
 }
 
