@@ -332,3 +332,38 @@ fn rwlock_with_max_readers_and_blocking_methods() {
 fn too_many_max_readers_panics() {
     let _ = RwLock::with_max_readers((), u32::MAX);
 }
+
+#[magpie::test]
+async fn write_guards_downgrade_map_and_into_mapped() {
+    let lock = Arc::new(RwLock::new((1, 2)));
+    let w = lock.write().await;
+    let w = match RwLockWriteGuard::try_downgrade_map(w, |_| None::<&u8>) {
+        Ok(_) => panic!("declined"),
+        Err(w) => w,
+    };
+    assert!(
+        lock.try_read().is_err(),
+        "still writing after a declined downgrade"
+    );
+    let first = RwLockWriteGuard::downgrade_map(w, |pair| &pair.0);
+    assert_eq!(*first, 1);
+    assert_eq!(lock.try_read().unwrap().1, 2, "readers join");
+    drop(first);
+
+    let mut whole = RwLockWriteGuard::into_mapped(lock.write().await);
+    whole.1 = 3;
+    drop(whole);
+
+    let ow = lock.clone().write_owned().await;
+    let second = OwnedRwLockWriteGuard::try_downgrade_map(ow, |pair| Some(&pair.1)).unwrap();
+    assert_eq!(*second, 3);
+    assert!(lock.try_write().is_err());
+    drop(second);
+    let mut whole = OwnedRwLockWriteGuard::into_mapped(lock.clone().write_owned().await);
+    whole.0 = 4;
+    drop(whole);
+    let first = OwnedRwLockWriteGuard::downgrade_map(lock.clone().write_owned().await, |p| &p.0);
+    assert_eq!(*first, 4);
+    drop(first);
+    assert!(lock.try_write().is_ok(), "every permit came back");
+}

@@ -248,3 +248,28 @@ async fn acquiring_a_free_semaphore_in_a_loop_lets_neighbours_run() {
 /// Rounds a hot loop may take before its neighbour counts as starved; the budget lets
 /// the neighbour in after about 128.
 const LOOP_BOUND: u64 = 1_000_000;
+
+#[test]
+fn blocking_acquire_waits_for_permits_and_for_close() {
+    let semaphore = Arc::new(Semaphore::new(0));
+    let waiter = std::thread::spawn({
+        let semaphore = semaphore.clone();
+        move || {
+            let permit = semaphore.blocking_acquire_many_owned(2).unwrap();
+            let n = permit.num_permits();
+            permit.forget();
+            n
+        }
+    });
+    semaphore.add_permits(1);
+    semaphore.add_permits(1);
+    assert_eq!(waiter.join().unwrap(), 2);
+
+    // No permit left: this one waits until the close (or comes after it).
+    let waiter = std::thread::spawn({
+        let semaphore = semaphore.clone();
+        move || semaphore.blocking_acquire().map(|_| ())
+    });
+    semaphore.close();
+    assert!(waiter.join().unwrap().is_err());
+}

@@ -259,6 +259,66 @@ impl Semaphore {
         })
     }
 
+    /// Waits for one permit from synchronous code, blocking the thread. Call it only
+    /// outside the runtime (a plain thread or `spawn_blocking`): blocking a worker can
+    /// deadlock.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, now or while waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use magpie::sync::Semaphore;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(1));
+    /// let other = semaphore.clone();
+    /// std::thread::spawn(move || {
+    ///     let _permit = other.blocking_acquire().unwrap();
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
+    pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        crate::block_on::block_on(self.acquire())
+    }
+
+    /// Waits for `n` permits from synchronous code, blocking the thread; see
+    /// [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, now or while waiting.
+    pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        crate::block_on::block_on(self.acquire_many(n))
+    }
+
+    /// Waits for one permit of a semaphore held by `Arc`, blocking the thread; see
+    /// [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, now or while waiting.
+    pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        crate::block_on::block_on(self.acquire_owned())
+    }
+
+    /// Waits for `n` permits of a semaphore held by `Arc`, blocking the thread; see
+    /// [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, now or while waiting.
+    pub fn blocking_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        crate::block_on::block_on(self.acquire_many_owned(n))
+    }
+
     /// Waits for one permit, holding the semaphore by `Arc` so the permit is
     /// `'static` (it can move into a spawned task).
     ///

@@ -182,6 +182,64 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         })
     }
 
+    /// Turns the write lock into a read lock of a part of the value, without letting
+    /// a writer in between.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     let lock = RwLock::new((1, 2));
+    ///     let first = RwLockWriteGuard::downgrade_map(lock.write().await, |pair| &pair.0);
+    ///     assert_eq!(*first, 1);
+    ///     assert_eq!(lock.read().await.1, 2);
+    /// }
+    /// ```
+    pub fn downgrade_map<U: ?Sized, F>(this: Self, f: F) -> RwLockReadGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let value: *const U = f(&*this);
+        let this = ManuallyDrop::new(this);
+        this.semaphore.release(this.permits as usize - 1);
+        RwLockReadGuard {
+            semaphore: this.semaphore,
+            value,
+            _marker: PhantomData,
+        }
+    }
+
+    /// As [`downgrade_map`](RwLockWriteGuard::downgrade_map), but `f` may decline;
+    /// then the write guard comes back in `Err`, still writing.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, when `f` returns `None`.
+    pub fn try_downgrade_map<U: ?Sized, F>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let value: *const U = match f(&*this) {
+            Some(value) => value,
+            None => return Err(this),
+        };
+        let this = ManuallyDrop::new(this);
+        this.semaphore.release(this.permits as usize - 1);
+        Ok(RwLockReadGuard {
+            semaphore: this.semaphore,
+            value,
+            _marker: PhantomData,
+        })
+    }
+
+    /// Turns the guard into a mapped write guard of the whole value.
+    pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
+        RwLockWriteGuard::map(this, |value| value)
+    }
+
     /// Turns the write lock into a read lock without letting a writer in between:
     /// readers waiting (right behind) can then get in too.
     ///

@@ -169,6 +169,53 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
         })
     }
 
+    /// Turns the write lock into a read lock of a part of the value, without letting
+    /// a writer in between.
+    pub fn downgrade_map<U: ?Sized, F>(this: Self, f: F) -> OwnedRwLockReadGuard<T, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let value: *const U = f(&*this);
+        let this = ManuallyDrop::new(this);
+        this.lock.semaphore.release(this.permits as usize - 1);
+        OwnedRwLockReadGuard {
+            value,
+            // SAFETY: `this` is in a ManuallyDrop and not used again.
+            lock: unsafe { take_lock(&this.lock) },
+        }
+    }
+
+    /// As [`downgrade_map`](OwnedRwLockWriteGuard::downgrade_map), but `f` may
+    /// decline; then the write guard comes back in `Err`, still writing.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, when `f` returns `None`.
+    pub fn try_downgrade_map<U: ?Sized, F>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockReadGuard<T, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let value: *const U = match f(&*this) {
+            Some(value) => value,
+            None => return Err(this),
+        };
+        let this = ManuallyDrop::new(this);
+        this.lock.semaphore.release(this.permits as usize - 1);
+        Ok(OwnedRwLockReadGuard {
+            value,
+            // SAFETY: `this` is in a ManuallyDrop and not used again.
+            lock: unsafe { take_lock(&this.lock) },
+        })
+    }
+
+    /// Turns the guard into a mapped write guard of the whole value.
+    pub fn into_mapped(this: Self) -> OwnedRwLockMappedWriteGuard<T> {
+        OwnedRwLockWriteGuard::map(this, |value| value)
+    }
+
     /// Turns the write lock into a read lock without letting a writer in between.
     pub fn downgrade(self) -> OwnedRwLockReadGuard<T> {
         let this = ManuallyDrop::new(self);
