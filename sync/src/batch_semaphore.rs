@@ -731,7 +731,11 @@ mod loom_tests {
             }
             t.join().unwrap();
             assert_eq!(sem.available_permits(), 2, "both permits came back");
-            assert_eq!(sem.try_acquire(2), Ok(()), "and no waiter is left in the way");
+            assert_eq!(
+                sem.try_acquire(2),
+                Ok(()),
+                "and no waiter is left in the way"
+            );
         });
     }
 
