@@ -285,6 +285,7 @@ impl<T> Sender<T> {
     }
 
     /// Sends into a slot this sender holds a permit for.
+    #[inline]
     fn push_reserved(&self, value: T) {
         push_reserved(&self.chan, value);
     }
@@ -487,6 +488,7 @@ impl<T> Sender<T> {
 
 /// Pushes `value` into a slot already paid for by a permit (the bounded queue is
 /// never marked closed, so the push cannot fail).
+#[inline]
 fn push_reserved<T>(chan: &chan::Tx<T, Bounded>, value: T) {
     if chan.push(value).is_err() {
         unreachable!("a bounded channel's queue is never closed");

@@ -106,8 +106,9 @@ struct RxFields<T> {
 pub(crate) struct Chan<T, S> {
     /// The senders' end of the queue (all senders push through it).
     tx: Padded<list::Tx<T>>,
-    /// The receiver's waker: registered by the receiver, woken by senders after each
-    /// push and by the last sender's drop.
+    /// The receiver's waker: registered by the receiver before it parks; woken by the
+    /// sender whose claim found it parked, by the last sender's drop, and by permits
+    /// given back after a close.
     rx_waker: Padded<AtomicWaker>,
     /// Live `Sender`s (and `OwnedPermit`s, which hold one). Changed by senders;
     /// read by the receiver (0 = no value can come any more) and by `upgrade`.
@@ -180,9 +181,12 @@ impl<T, S: Capacity> Tx<T, S> {
 
     /// Appends `value` and wakes the receiver; hands the value back if the queue
     /// is closed (only unbounded channels close their queue).
+    #[inline]
     pub(crate) fn push(&self, value: T) -> Result<(), T> {
-        self.chan.tx.push(value)?;
-        self.chan.rx_waker.wake();
+        if self.chan.tx.push(value)? {
+            // Our claim found the receiver parked: we are the one to wake it.
+            self.chan.rx_waker.wake();
+        }
         Ok(())
     }
 
@@ -325,6 +329,7 @@ enum Step<T> {
 
 impl<T, S: Capacity> Rx<T, S> {
     /// Runs `f` on the receiver's private fields.
+    #[inline]
     fn fields<R>(&mut self, f: impl FnOnce(&mut RxFields<T>, &Chan<T, S>) -> R) -> R {
         let chan = &*self.chan;
         // SAFETY: `&mut self` on the single receiver handle: nobody else uses the
@@ -340,17 +345,13 @@ impl<T, S: Capacity> Rx<T, S> {
         chan.rx.with(|rx| f(unsafe { &*rx }, chan))
     }
 
-    /// One look at the queue. `wait_out_busy`: wait for a sender mid-write rather
-    /// than report `Wait` (for `try_recv`, whose caller cannot be woken).
-    fn step(&mut self, wait_out_busy: bool) -> Step<T> {
+    /// One look at the queue. A sender caught mid-write is waited out (it takes a
+    /// few instructions, and it would not wake a receiver that did not park before
+    /// its claim).
+    #[inline]
+    fn step(&mut self) -> Step<T> {
         self.fields(|rx, chan| {
-            let found = match rx.list.pop(&chan.tx) {
-                Pop::Value(value) => return Step::Value(value),
-                Pop::Busy if wait_out_busy => rx.list.pop_now(&chan.tx),
-                Pop::Busy => return Step::Wait,
-                Pop::Empty => None,
-            };
-            if let Some(value) = found {
+            if let Some(value) = rx.list.pop_now(&chan.tx) {
                 return Step::Value(value);
             }
             // Acquire: pairs with the last sender's AcqRel decrement.
@@ -370,13 +371,16 @@ impl<T, S: Capacity> Rx<T, S> {
 
     /// Receives a value, waiting for one; `None` once the channel is closed and
     /// drained. Spends one unit of the task's budget when it completes.
+    #[inline]
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let unit = ready!(magpie_coop::poll_unit(cx));
-        let step = match self.step(false) {
+        let step = match self.step() {
             Step::Wait => {
                 self.chan.rx_waker.register(cx.waker());
-                // Look again: a value pushed before we registered woke nobody.
-                self.step(false)
+                // Park, then look again: a claim made before the park woke nobody,
+                // and the last sender may have left meanwhile.
+                self.fields(|rx, chan| rx.list.park(&chan.tx));
+                self.step()
             }
             done => done,
         };
@@ -433,7 +437,7 @@ impl<T, S: Capacity> Rx<T, S> {
 
     /// Takes a value if one is waiting, without waiting.
     pub(crate) fn try_recv(&mut self) -> Result<T, super::error::TryRecvError> {
-        match self.step(true) {
+        match self.step() {
             Step::Value(value) => {
                 self.chan.capacity.release(1);
                 Ok(value)

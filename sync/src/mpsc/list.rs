@@ -10,7 +10,8 @@
 //! takes [`LAP`] = `BLOCK_CAP + 1` positions: the last position of each lap is never a
 //! slot but means "the next block is being linked in".
 //!
-//! - Senders share the tail: `tail_index` (`position << 1 | CLOSED`) and `tail_block`,
+//! - Senders share the tail: `tail_index` (`position << 2 | RX_WAITING | CLOSED`) and
+//!   `tail_block`,
 //!   the block that holds the tail position. A sender claims a position by a
 //!   compare-and-swap of `tail_index`; the sender that claims a block's last slot
 //!   links a new block, publishes it as `tail_block` and then steps `tail_index` over
@@ -22,6 +23,11 @@
 //!   block's last slot (whose writer linked the next block before writing).
 //! - `close` sets `CLOSED` in `tail_index`, so claims fail from then on: every
 //!   position claimed before it is a value that will be written.
+//! - A receiver about to sleep on an empty queue sets `RX_WAITING` in `tail_index`
+//!   ([`Rx::park`]). The next sender's claim clears it (in the same
+//!   compare-and-swap) and that sender, alone, wakes the receiver after writing. So
+//!   senders pay for a wake-up only when the receiver actually sleeps, and never
+//!   touch the receiver's waker while it is busy draining.
 
 use std::mem::MaybeUninit;
 use std::ptr;
@@ -45,8 +51,11 @@ const LAP: usize = BLOCK_CAP + 1;
 /// In `tail_index`: no more claims.
 const CLOSED: usize = 1;
 
-/// Tail positions sit above the flag.
-const SHIFT: usize = 1;
+/// In `tail_index`: the receiver sleeps until the next claim's value is written.
+const RX_WAITING: usize = 2;
+
+/// Tail positions sit above the flags.
+const SHIFT: usize = 2;
 
 /// `BLOCK_CAP` slots and the link to the next block.
 ///
@@ -116,8 +125,9 @@ impl<T> Block<T> {
 
 /// The senders' end of the queue. Shared by all senders.
 pub(crate) struct Tx<T> {
-    /// `position << SHIFT | CLOSED`: the next position to claim. Senders
-    /// compare-and-swap it; `close` sets the flag.
+    /// `position << SHIFT | RX_WAITING | CLOSED`: the next position to claim.
+    /// Senders compare-and-swap it (clearing `RX_WAITING`); `close` and the
+    /// receiver's `park` set their flags.
     tail_index: AtomicUsize,
     /// The block that holds the tail position. Stored by the sender that links a new
     /// block; loaded by senders (who dereference it only after a successful claim).
@@ -165,8 +175,10 @@ fn slots_before(position: usize) -> usize {
 }
 
 impl<T> Tx<T> {
-    /// Appends `value`, or hands it back if the queue was closed.
-    pub(crate) fn push(&self, value: T) -> Result<(), T> {
+    /// Appends `value`, or hands it back if the queue was closed. `Ok(true)` means
+    /// the receiver was parked on this claim: the caller must wake it.
+    #[inline]
+    pub(crate) fn push(&self, value: T) -> Result<bool, T> {
         let mut spins = 0u32;
         // Acquire: a tail position in a new lap comes with that lap's `tail_block`.
         let mut tail = self.tail_index.load(Ordering::Acquire);
@@ -194,10 +206,11 @@ impl<T> Tx<T> {
             }
             // Acquire: the block stored before the index stepped into this lap.
             let block = self.tail_block.load(Ordering::Acquire);
-            // AcqRel: claims the position; the failure load acquires as above.
+            // AcqRel: claims the position (and takes over the receiver's waiting
+            // flag, seeing the waker it registered before setting it).
             match self.tail_index.compare_exchange_weak(
                 tail,
-                tail + (1 << SHIFT),
+                (tail + (1 << SHIFT)) & !RX_WAITING,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
@@ -228,7 +241,7 @@ impl<T> Tx<T> {
                             .get_unchecked(offset)
                             .store(1, Ordering::Release);
                     }
-                    return Ok(());
+                    return Ok(tail & RX_WAITING != 0);
                 }
                 Err(current) => {
                     tail = current;
@@ -259,6 +272,7 @@ impl<T> Tx<T> {
 
 impl<T> Rx<T> {
     /// Takes the next value, if one is there.
+    #[inline]
     pub(crate) fn pop(&mut self, tx: &Tx<T>) -> Pop<T> {
         let offset = self.index % LAP;
         // SAFETY: `self.block` is the live block holding `self.index` (only the
@@ -296,8 +310,19 @@ impl<T> Rx<T> {
         Pop::Value(value)
     }
 
+    /// Tells the senders the receiver is about to sleep: the next claim's sender
+    /// will wake it (the caller registered its waker before). Returns `false` if a
+    /// position past the head is already claimed, so the caller should look again
+    /// instead of sleeping.
+    pub(crate) fn park(&self, tx: &Tx<T>) -> bool {
+        // AcqRel: publishes the waker registered before; sees every claim so far.
+        let prev = tx.tail_index.fetch_or(RX_WAITING, Ordering::AcqRel);
+        prev >> SHIFT == self.index
+    }
+
     /// Like [`pop`](Rx::pop), but waits out a sender that is mid-write instead of
     /// answering `Busy` (the write takes a few instructions).
+    #[inline]
     pub(crate) fn pop_now(&mut self, tx: &Tx<T>) -> Option<T> {
         let mut spins = 0;
         loop {

@@ -92,3 +92,23 @@ fn loom_mpsc_receiver_drop_races_send() {
         sender.join().unwrap();
     });
 }
+
+/// Two senders race to claim while the receiver parks between values: whichever
+/// claim finds the receiver parked wakes it, so both values arrive.
+#[test]
+fn loom_mpsc_unbounded_two_senders_wake_a_parked_receiver() {
+    model(|| {
+        let (tx, mut rx) = mpsc::unbounded_channel::<u8>();
+        let tx2 = tx.clone();
+        let a = thread::spawn(move || tx.send(1).unwrap());
+        let b = thread::spawn(move || tx2.send(2).unwrap());
+        let mut got = [
+            loom::future::block_on(rx.recv()).unwrap(),
+            loom::future::block_on(rx.recv()).unwrap(),
+        ];
+        got.sort();
+        assert_eq!(got, [1, 2]);
+        a.join().unwrap();
+        b.join().unwrap();
+    });
+}
