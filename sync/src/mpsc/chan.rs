@@ -15,6 +15,7 @@
 //! - The last sender drops: the receiver is woken and, once it has taken every
 //!   value, gets `None`.
 
+use std::mem::MaybeUninit;
 use std::ops::Deref;
 use std::task::{ready, Context, Poll};
 
@@ -317,16 +318,6 @@ impl<T, S> Drop for WeakTx<T, S> {
     }
 }
 
-/// What one look at the queue found.
-enum Step<T> {
-    /// A value.
-    Value(T),
-    /// No value, and none can come any more.
-    Closed,
-    /// No value now.
-    Wait,
-}
-
 impl<T, S: Capacity> Rx<T, S> {
     /// Runs `f` on the receiver's private fields.
     #[inline]
@@ -345,26 +336,35 @@ impl<T, S: Capacity> Rx<T, S> {
         chan.rx.with(|rx| f(unsafe { &*rx }, chan))
     }
 
-    /// One look at the queue. A sender caught mid-write is waited out (it takes a
-    /// few instructions, and it would not wake a receiver that did not park before
-    /// its claim).
+    /// One look at the queue, moving a value found into `*out`: answers
+    /// `Value(())`, `Closed` (nothing can come any more) or `Empty`. A sender caught
+    /// mid-write is waited out (it takes a few instructions, and it would not wake
+    /// a receiver that did not park before its claim).
+    ///
+    /// # Safety
+    ///
+    /// As for `list::Rx::pop_into`: `out` is writable, and holds a value the caller
+    /// owns after `Value(())`.
     #[inline]
-    fn step(&mut self) -> Step<T> {
+    unsafe fn step_into(&mut self, out: *mut T) -> Pop<()> {
         self.fields(|rx, chan| {
-            if let Some(value) = rx.list.pop_now(&chan.tx) {
-                return Step::Value(value);
+            // SAFETY: the caller's contract.
+            let found = unsafe { rx.list.pop_written_into(&chan.tx, out) };
+            if !matches!(found, Pop::Empty) {
+                return found;
             }
             // Acquire: pairs with the last sender's AcqRel decrement.
             let senders_gone = chan.tx_count.load(Ordering::Acquire) == 0;
             if senders_gone || (rx.rx_closed && chan.capacity.is_idle()) {
                 // No new claim can come; one more look sees everything sent before
                 // (all of it is written by now: its senders are gone or idle).
-                match rx.list.pop_now(&chan.tx) {
-                    Some(value) => Step::Value(value),
-                    None => Step::Closed,
+                // SAFETY: the caller's contract.
+                match unsafe { rx.list.pop_written_into(&chan.tx, out) } {
+                    Pop::Empty => Pop::Closed,
+                    found => found,
                 }
             } else {
-                Step::Wait
+                Pop::Empty
             }
         })
     }
@@ -374,27 +374,31 @@ impl<T, S: Capacity> Rx<T, S> {
     #[inline]
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let unit = ready!(magpie_coop::poll_unit(cx));
-        let step = match self.step() {
-            Step::Wait => {
+        let mut value = MaybeUninit::<T>::uninit();
+        // SAFETY: `value` is ours to write; we read it only after `Value(())`.
+        let step = match unsafe { self.step_into(value.as_mut_ptr()) } {
+            Pop::Empty => {
                 self.chan.rx_waker.register(cx.waker());
                 // Park, then look again: a claim made before the park woke nobody,
                 // and the last sender may have left meanwhile.
                 self.fields(|rx, chan| rx.list.park(&chan.tx));
-                self.step()
+                // SAFETY: as above.
+                unsafe { self.step_into(value.as_mut_ptr()) }
             }
             done => done,
         };
         match step {
-            Step::Value(value) => {
+            Pop::Value(()) => {
                 self.chan.capacity.release(1);
                 unit.made_progress();
-                Poll::Ready(Some(value))
+                // SAFETY: `step_into` answered `Value(())`, so it wrote `value`.
+                Poll::Ready(Some(unsafe { value.assume_init() }))
             }
-            Step::Closed => {
+            Pop::Closed => {
                 unit.made_progress();
                 Poll::Ready(None)
             }
-            Step::Wait => Poll::Pending,
+            Pop::Empty | Pop::Busy => Poll::Pending,
         }
     }
 
@@ -423,7 +427,7 @@ impl<T, S: Capacity> Rx<T, S> {
                         buffer.push(value);
                         more += 1;
                     }
-                    Pop::Empty | Pop::Busy => break,
+                    Pop::Empty | Pop::Busy | Pop::Closed => break,
                 }
             }
             more
@@ -437,13 +441,16 @@ impl<T, S: Capacity> Rx<T, S> {
 
     /// Takes a value if one is waiting, without waiting.
     pub(crate) fn try_recv(&mut self) -> Result<T, super::error::TryRecvError> {
-        match self.step() {
-            Step::Value(value) => {
+        let mut value = MaybeUninit::<T>::uninit();
+        // SAFETY: `value` is ours to write; we read it only after `Value(())`.
+        match unsafe { self.step_into(value.as_mut_ptr()) } {
+            Pop::Value(()) => {
                 self.chan.capacity.release(1);
-                Ok(value)
+                // SAFETY: `step_into` answered `Value(())`, so it wrote `value`.
+                Ok(unsafe { value.assume_init() })
             }
-            Step::Closed => Err(super::error::TryRecvError::Disconnected),
-            Step::Wait => Err(super::error::TryRecvError::Empty),
+            Pop::Closed => Err(super::error::TryRecvError::Disconnected),
+            Pop::Empty | Pop::Busy => Err(super::error::TryRecvError::Empty),
         }
     }
 

@@ -6,8 +6,9 @@
 //!
 //! # How it works
 //!
-//! Positions are numbered from 0. A block holds [`BLOCK_CAP`] slots, and every block
-//! takes [`LAP`] = `BLOCK_CAP + 1` positions: the last position of each lap is never a
+//! Positions are numbered from 0. A block holds `CAP` slots (31, fewer for values
+//! over 2 KiB; see [`block_cap`]), and every block
+//! takes `LAP` = `CAP + 1` positions: the last position of each lap is never a
 //! slot but means "the next block is being linked in".
 //!
 //! - Senders share the tail: `tail_index` (`position << 2 | RX_WAITING | CLOSED`) and
@@ -39,14 +40,37 @@ use loom::sync::atomic::AtomicPtr;
 #[cfg(not(loom))]
 use std::sync::atomic::AtomicPtr;
 
-/// Slots per block. Small under loom, so the models cross block boundaries.
+/// The most slots a block holds (for values of up to 2 KiB; fewer for larger ones).
+/// Small under loom, so the models cross block boundaries.
 #[cfg(not(loom))]
 pub(crate) const BLOCK_CAP: usize = 31;
 #[cfg(loom)]
 pub(crate) const BLOCK_CAP: usize = 2;
 
-/// Positions per block: the slots plus the one reserved for linking the next block.
-const LAP: usize = BLOCK_CAP + 1;
+/// Blocks of large values hold fewer slots, so a block's values take at most this
+/// many bytes (or one value): a channel of 32 KiB messages then allocates 32 KiB
+/// per message instead of 1 MiB per 31, which `malloc` would map and unmap.
+#[cfg(not(loom))]
+const MAX_BLOCK_BYTES: usize = 64 * 1024;
+
+/// The slots per block for values of type `T`: [`BLOCK_CAP`], halved (31, 15, 7,
+/// 3, 1: always one less than a power of two, so positions divide cheaply) until
+/// the values fit in [`MAX_BLOCK_BYTES`].
+const fn block_cap<T>() -> usize {
+    #[cfg(not(loom))]
+    {
+        let size = std::mem::size_of::<T>();
+        let mut cap = BLOCK_CAP;
+        while cap > 1 && cap * size > MAX_BLOCK_BYTES {
+            cap /= 2;
+        }
+        cap
+    }
+    #[cfg(loom)]
+    {
+        BLOCK_CAP
+    }
+}
 
 /// In `tail_index`: no more claims.
 const CLOSED: usize = 1;
@@ -57,7 +81,7 @@ const RX_WAITING: usize = 2;
 /// Tail positions sit above the flags.
 const SHIFT: usize = 2;
 
-/// `BLOCK_CAP` slots and the link to the next block.
+/// `Block::<T>::CAP` slots and the link to the next block.
 ///
 /// The `ready` flags sit together in the block's head, apart from the values, so a
 /// new block needs only its head initialised: a block of large values is never
@@ -68,40 +92,36 @@ struct Block<T> {
     next: AtomicPtr<Block<T>>,
     /// Per slot: 0 until its value is written, then 1. Set by the claiming sender
     /// (Release), read by the receiver (Acquire).
+    /// Only the first `Block::<T>::CAP` are used.
     ready: [AtomicUsize; BLOCK_CAP],
-    /// Per slot: written once by the sender that claimed it, before it sets the
-    /// slot's `ready` flag; read once by the receiver after it sees the flag.
-    values: [UnsafeCell<MaybeUninit<T>>; BLOCK_CAP],
+    /// `Block::<T>::CAP` slots, each written once by the sender that claimed it,
+    /// before it sets the slot's `ready` flag, and read once by the receiver after
+    /// it sees the flag.
+    values: Box<[UnsafeCell<MaybeUninit<T>>]>,
 }
 
 impl<T> Block<T> {
-    /// A block with no values and no successor, on the heap.
-    #[cfg(not(loom))]
-    fn alloc() -> *mut Block<T> {
-        let layout = std::alloc::Layout::new::<Block<T>>();
-        // SAFETY: `Block` is never zero-sized (it holds an `AtomicPtr`).
-        let block = unsafe { std::alloc::alloc(layout) }.cast::<Block<T>>();
-        if block.is_null() {
-            std::alloc::handle_alloc_error(layout);
-        }
-        // SAFETY: `block` is a fresh allocation for a `Block`. We initialise the head
-        // in place: a null link and `ready` flags of 0 (all-zero bytes are valid
-        // `AtomicUsize`s). The values stay uninitialised, which `MaybeUninit`
-        // allows; they are read only after their `ready` flag is set.
-        unsafe {
-            ptr::addr_of_mut!((*block).next).write(AtomicPtr::new(ptr::null_mut()));
-            ptr::addr_of_mut!((*block).ready).write_bytes(0, 1);
-        }
-        block
-    }
+    /// Slots per block.
+    const CAP: usize = block_cap::<T>();
+    /// Positions per block: the slots plus the one reserved for linking the next.
+    const LAP: usize = Self::CAP + 1;
 
     /// A block with no values and no successor, on the heap.
-    #[cfg(loom)]
     fn alloc() -> *mut Block<T> {
+        #[cfg(not(loom))]
+        // SAFETY: an uninitialised `UnsafeCell<MaybeUninit<T>>` is a valid one (it
+        // is a `MaybeUninit` inside a transparent cell); the values are read only
+        // after their `ready` flag is set. This spares writing (or building on the
+        // stack) large values that are never used.
+        let values = unsafe { Box::new_uninit_slice(Self::CAP).assume_init() };
+        #[cfg(loom)]
+        let values = (0..Self::CAP)
+            .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
+            .collect();
         Box::into_raw(Box::new(Block {
             next: AtomicPtr::new(ptr::null_mut()),
             ready: std::array::from_fn(|_| AtomicUsize::new(0)),
-            values: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
+            values,
         }))
     }
 
@@ -111,14 +131,8 @@ impl<T> Block<T> {
     ///
     /// `block` came from `Block::alloc`, is freed only once, and nobody uses it after.
     unsafe fn free(block: *mut Block<T>) {
-        #[cfg(not(loom))]
-        // SAFETY: allocated by `alloc` with this layout (caller's contract); the
-        // values inside are `MaybeUninit` and the atomics need no drop.
-        unsafe {
-            std::alloc::dealloc(block.cast(), std::alloc::Layout::new::<Block<T>>())
-        };
-        #[cfg(loom)]
-        // SAFETY: made by `Box::into_raw` (caller's contract).
+        // SAFETY: made by `Box::into_raw` (caller's contract); the values are
+        // `MaybeUninit`, so dropping the box drops none of them.
         drop(unsafe { Box::from_raw(block) });
     }
 }
@@ -152,9 +166,12 @@ pub(crate) enum Pop<T> {
     Value(T),
     /// Nothing was sent (or everything was received).
     Empty,
-    /// A sender claimed the next position but has not written it yet; it wakes the
-    /// receiver once it has.
+    /// A sender claimed the next position but has not written it yet.
     Busy,
+    /// Not produced by the queue: the channel's answer when nothing can come any
+    /// more. It lives here so one enum carries a value all the way out, and large
+    /// values are not copied from one wrapper into the next.
+    Closed,
 }
 
 /// Makes an empty queue: its two ends share the first block.
@@ -170,8 +187,9 @@ pub(crate) fn queue<T>() -> (Tx<T>, Rx<T>) {
 }
 
 /// The number of slots before `position` (positions count the reserved ones too).
-fn slots_before(position: usize) -> usize {
-    position / LAP * BLOCK_CAP + (position % LAP).min(BLOCK_CAP)
+fn slots_before<T>(position: usize) -> usize {
+    let (cap, lap) = (Block::<T>::CAP, Block::<T>::LAP);
+    position / lap * cap + (position % lap).min(cap)
 }
 
 impl<T> Tx<T> {
@@ -192,14 +210,14 @@ impl<T> Tx<T> {
                 return Err(value);
             }
             let position = tail >> SHIFT;
-            let offset = position % LAP;
-            if offset == BLOCK_CAP {
+            let offset = position % Block::<T>::LAP;
+            if offset == Block::<T>::CAP {
                 // Another sender is linking the next block: wait for it.
                 backoff(&mut spins);
                 tail = self.tail_index.load(Ordering::Acquire);
                 continue;
             }
-            if offset + 1 == BLOCK_CAP && next_block.is_null() {
+            if offset + 1 == Block::<T>::CAP && next_block.is_null() {
                 // We may claim the last slot, and then link the next block: make it
                 // before claiming, so the others wait as briefly as possible.
                 next_block = Block::alloc();
@@ -215,7 +233,7 @@ impl<T> Tx<T> {
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    if offset + 1 == BLOCK_CAP {
+                    if offset + 1 == Block::<T>::CAP {
                         // Link the next block and step over the reserved position.
                         // Release: senders loading the new lap's index see the block.
                         self.tail_block.store(next_block, Ordering::Release);
@@ -231,12 +249,13 @@ impl<T> Tx<T> {
                     // SAFETY: the claim makes this slot ours alone to write, and the
                     // receiver neither reads it nor frees its block before `ready`.
                     unsafe {
-                        (*block)
+                        let block = &*block;
+                        block
                             .values
                             .get_unchecked(offset)
                             .with_mut(|v| (*v).write(value));
                         // Release: publishes the value to the receiver.
-                        (*block)
+                        block
                             .ready
                             .get_unchecked(offset)
                             .store(1, Ordering::Release);
@@ -266,7 +285,7 @@ impl<T> Tx<T> {
     /// The number of positions claimed so far, as a count of slots.
     fn claimed(&self) -> usize {
         // Acquire: pairs with the claims.
-        slots_before(self.tail_index.load(Ordering::Acquire) >> SHIFT)
+        slots_before::<T>(self.tail_index.load(Ordering::Acquire) >> SHIFT)
     }
 }
 
@@ -274,11 +293,33 @@ impl<T> Rx<T> {
     /// Takes the next value, if one is there.
     #[inline]
     pub(crate) fn pop(&mut self, tx: &Tx<T>) -> Pop<T> {
-        let offset = self.index % LAP;
+        let mut value = MaybeUninit::uninit();
+        // SAFETY: `value` is ours to write.
+        match unsafe { self.pop_into(tx, value.as_mut_ptr()) } {
+            // SAFETY: `pop_into` wrote it.
+            Pop::Value(()) => Pop::Value(unsafe { value.assume_init() }),
+            Pop::Empty => Pop::Empty,
+            Pop::Busy => Pop::Busy,
+            Pop::Closed => Pop::Closed,
+        }
+    }
+
+    /// Like [`pop`](Rx::pop), but moves the value straight into `*out` (answering
+    /// `Value(())`), so a large value is copied once on its way out rather than
+    /// once per wrapper.
+    ///
+    /// # Safety
+    ///
+    /// `out` is valid for writing a `T`; on `Value(())` it holds one the caller
+    /// now owns (nothing is written otherwise).
+    #[inline]
+    pub(crate) unsafe fn pop_into(&mut self, tx: &Tx<T>, out: *mut T) -> Pop<()> {
+        let offset = self.index % Block::<T>::LAP;
         // SAFETY: `self.block` is the live block holding `self.index` (only the
         // receiver frees blocks, below).
         let block = unsafe { &*self.block };
-        // SAFETY: `offset < BLOCK_CAP`: the index never rests on the reserved position.
+        // SAFETY: `offset < CAP <= BLOCK_CAP`: the index never rests on the reserved
+        // position.
         let ready = unsafe { block.ready.get_unchecked(offset) };
         // Acquire: pairs with the writer's Release.
         if ready.load(Ordering::Acquire) == 0 {
@@ -291,10 +332,11 @@ impl<T> Rx<T> {
             };
         }
         // SAFETY: `ready` is set, so the slot holds a value that nobody else reads or
-        // writes again; we move it out exactly once (the index moves past it).
-        let value = unsafe { block.values.get_unchecked(offset) }
-            .with(|v| unsafe { (*v).assume_init_read() });
-        if offset + 1 == BLOCK_CAP {
+        // writes again; we move it out exactly once (the index moves past it), into
+        // `out`, which the caller lets us write.
+        unsafe { block.values.get_unchecked(offset) }
+            .with(|v| unsafe { ptr::copy_nonoverlapping((*v).as_ptr(), out, 1) });
+        if offset + 1 == Block::<T>::CAP {
             // SAFETY: the writer of the last slot linked the next block before it set
             // `ready` (which we acquired), and `self.block` is still live.
             let next = unsafe { (*self.block).next.load(Ordering::Acquire) };
@@ -307,7 +349,7 @@ impl<T> Rx<T> {
         } else {
             self.index += 1;
         }
-        Pop::Value(value)
+        Pop::Value(())
     }
 
     /// Tells the senders the receiver is about to sleep: the next claim's sender
@@ -320,6 +362,24 @@ impl<T> Rx<T> {
         prev >> SHIFT == self.index
     }
 
+    /// Like [`pop_into`](Rx::pop_into), but waits out a sender that is mid-write:
+    /// answers `Value(())` or `Empty` only.
+    ///
+    /// # Safety
+    ///
+    /// As for `pop_into`.
+    #[inline]
+    pub(crate) unsafe fn pop_written_into(&mut self, tx: &Tx<T>, out: *mut T) -> Pop<()> {
+        let mut spins = 0;
+        loop {
+            // SAFETY: the caller's contract.
+            match unsafe { self.pop_into(tx, out) } {
+                Pop::Busy => backoff(&mut spins),
+                found => return found,
+            }
+        }
+    }
+
     /// Like [`pop`](Rx::pop), but waits out a sender that is mid-write instead of
     /// answering `Busy` (the write takes a few instructions).
     #[inline]
@@ -328,7 +388,7 @@ impl<T> Rx<T> {
         loop {
             match self.pop(tx) {
                 Pop::Value(value) => return Some(value),
-                Pop::Empty => return None,
+                Pop::Empty | Pop::Closed => return None,
                 Pop::Busy => backoff(&mut spins),
             }
         }
@@ -337,7 +397,7 @@ impl<T> Rx<T> {
     /// The number of values claimed but not yet received (including any being
     /// written right now).
     pub(crate) fn len(&self, tx: &Tx<T>) -> usize {
-        tx.claimed() - slots_before(self.index)
+        tx.claimed() - slots_before::<T>(self.index)
     }
 
     /// Drops every value left and frees every block. Called once, when the channel
@@ -350,17 +410,19 @@ impl<T> Rx<T> {
         // Acquire: every claim and write happened before the senders went away.
         let tail = tx.tail_index.load(Ordering::Acquire) >> SHIFT;
         while self.index != tail {
-            let offset = self.index % LAP;
-            if offset == BLOCK_CAP {
+            let offset = self.index % Block::<T>::LAP;
+            if offset == Block::<T>::CAP {
                 // Cannot happen: the index always skips the reserved position, and a
                 // tail left there would mean a sender died mid-link.
                 break;
             }
             // SAFETY: every claimed slot was written before its sender left, and the
             // receiver never read this one: drop its value once.
-            unsafe { (*self.block).values.get_unchecked(offset) }
+            let block = unsafe { &*self.block };
+            // SAFETY: as above (`offset < CAP`).
+            unsafe { block.values.get_unchecked(offset) }
                 .with_mut(|v| unsafe { (*v).assume_init_drop() });
-            if offset + 1 == BLOCK_CAP {
+            if offset + 1 == Block::<T>::CAP {
                 // SAFETY: as in `pop`.
                 let next = unsafe { (*self.block).next.load(Ordering::Acquire) };
                 // SAFETY: as in `pop`.
@@ -475,16 +537,24 @@ mod tests {
         assert_eq!(drops.load(SeqCst), BLOCK_CAP * 2 + 5);
     }
 
-    /// Large values go straight to the heap: a block of 31 64 KiB values would not
-    /// fit on a test thread's stack.
+    /// Large values go straight to the heap (a block of them would not fit on a
+    /// test thread's stack), in blocks of a single slot, in order.
     #[test]
     fn large_values_do_not_touch_the_stack() {
         let mut q = Queue::new();
         q.tx.push(Box::new([7u8; 1 << 16])).unwrap();
         let big = q.rx.pop_now(&q.tx).unwrap();
         assert_eq!(big[100], 7);
+        assert_eq!(Block::<[u8; 1 << 16]>::CAP, 1);
+        assert_eq!(Block::<[u8; 512]>::CAP, 31);
         let mut q = Queue::<[u8; 1 << 16]>::new();
-        assert!(q.rx.pop_now(&q.tx).is_none());
+        for i in 0..5u8 {
+            q.tx.push([i; 1 << 16]).unwrap();
+        }
+        assert_eq!(q.rx.len(&q.tx), 5);
+        for i in 0..3u8 {
+            assert_eq!(q.rx.pop_now(&q.tx).unwrap()[7], i);
+        }
         drop(q);
     }
 
@@ -514,7 +584,7 @@ mod tests {
                     next[p] += 1;
                     got += 1;
                 }
-                Pop::Empty | Pop::Busy => std::thread::yield_now(),
+                Pop::Empty | Pop::Busy | Pop::Closed => std::thread::yield_now(),
             }
         }
         for p in producers {
