@@ -471,7 +471,7 @@ impl<T: Clone> Receiver<T> {
     /// Blocks the thread until the next value (`recv` for synchronous code). Do not
     /// call it inside an async task.
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
-        crate::mpsc::block_on(self.recv())
+        crate::block_on::block_on(self.recv())
     }
 }
 

@@ -505,7 +505,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(t.join().unwrap(), Ok(10));
     /// ```
     pub fn blocking_recv(self) -> Result<T, RecvError> {
-        crate::mpsc::block_on(self)
+        crate::block_on::block_on(self)
     }
 }
 

@@ -13,8 +13,8 @@
 //!
 //! This module owns the channels; the parts are: `list` (the lock-free block queue
 //! that stores the values), `atomic_waker` (the receiver's waker), `chan` (what the
-//! two flavours share), `bounded` and `unbounded` (the public handles), `error`,
-//! and `block_on` (for the `blocking_*` methods). Bounded capacity is the crate's
+//! two flavours share), `bounded` and `unbounded` (the public handles), and `error`;
+//! the `blocking_*` methods use the crate's `block_on`. Bounded capacity is the crate's
 //! batch semaphore.
 //!
 //! # Examples
@@ -42,20 +42,19 @@
 //! ```
 
 mod atomic_waker;
-mod block_on;
 mod bounded;
 mod chan;
 pub mod error;
 mod list;
 mod unbounded;
 
-pub(crate) use self::block_on::block_on;
 pub use self::bounded::{
     channel, OwnedPermit, Permit, PermitIterator, Receiver, Sender, WeakSender,
 };
 pub use self::unbounded::{
     unbounded_channel, UnboundedReceiver, UnboundedSender, WeakUnboundedSender,
 };
+use crate::block_on::block_on;
 
 #[cfg(all(test, loom))]
 mod loom_models;
