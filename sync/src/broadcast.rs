@@ -166,9 +166,15 @@ struct Shared<T> {
     /// `ring.len() - 1` (the length is a power of two).
     mask: u64,
     /// Next position, receiver count, closed flag. Locked by senders, subscribers,
-    /// dropping receivers, and receivers that find no value (to tell empty from
-    /// closed) or fell behind (to find the oldest value).
+    /// dropping receivers, and receivers that fell behind (to find the oldest
+    /// value).
     tail: Mutex<Tail>,
+    /// `tail.pos << 1 | closed` (the position truncated to the word) as of the last
+    /// completed send or close: stored under `tail`'s lock, after the slot is
+    /// written; loaded by receivers that find no value, so telling "nothing new" or
+    /// "closed" takes no lock (a receiver is never ahead of the tail, so equal
+    /// positions mean nothing new).
+    published: AtomicUsize,
     /// Live senders; the last one's drop closes the channel.
     tx_count: AtomicUsize,
     /// Woken (all waiters) on every send and on close: receivers wait here.
@@ -223,6 +229,7 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
             rx_count: 1,
             closed: false,
         }),
+        published: AtomicUsize::new(0),
         tx_count: AtomicUsize::new(1),
         notify_rx: Notify::new(),
         notify_tx: Notify::new(),
@@ -240,6 +247,12 @@ impl<T> Shared<T> {
     fn capacity(&self) -> u64 {
         self.mask + 1
     }
+}
+
+/// Position `pos` as `Shared::published` holds it: truncated to the word less its
+/// flag bit.
+fn published_pos(pos: u64) -> usize {
+    (pos as usize) & (usize::MAX >> 1)
 }
 
 /// A new receiver of `shared`, positioned at the tail (it sees only later values).
@@ -283,6 +296,10 @@ impl<T> Sender<T> {
             slot.rem.store(rx_count, Ordering::Relaxed);
             slot.value.replace(value)
         });
+        // Release: a receiver that sees the new position finds the slot written.
+        shared
+            .published
+            .store(published_pos(pos + 1) << 1, Ordering::Release);
         drop(tail);
         // The overwritten value is dropped outside the locks.
         drop(old);
@@ -367,7 +384,11 @@ impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         // AcqRel: the last sender orders the others' sends before the close.
         if self.shared.tx_count.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.shared.tail.lock().closed = true;
+            let mut tail = self.shared.tail.lock();
+            tail.closed = true;
+            // Release: a receiver that sees the flag sees every value sent before.
+            self.shared.published.fetch_or(1, Ordering::Release);
+            drop(tail);
             self.shared.notify_rx.notify_waiters();
         }
     }
@@ -391,7 +412,16 @@ impl<T: Clone> Receiver<T> {
             self.next += 1;
             return Ok(value.expect("a written slot holds a value"));
         }
-        // Not there: not sent yet, closed, or overwritten (we fell behind).
+        // Not there: not sent yet, closed, or overwritten (we fell behind). The
+        // first two need no lock. Acquire: pairs with the send's or close's Release.
+        let published = shared.published.load(Ordering::Acquire);
+        if published >> 1 == published_pos(next) {
+            return Err(if published & 1 != 0 {
+                TryRecvError::Closed
+            } else {
+                TryRecvError::Empty
+            });
+        }
         let tail = shared.tail.lock();
         if tail.pos <= next {
             return Err(if tail.closed {
