@@ -217,3 +217,23 @@ fn blocking_recv_from_a_thread() {
     tx.send(3).unwrap();
     assert_eq!(t.join().unwrap(), Ok(3));
 }
+
+/// A value is dropped as soon as every receiver alive when it was sent has read it
+/// (or dropped without reading it), not only when the ring reuses its slot.
+#[magpie::test]
+async fn a_value_read_by_every_receiver_is_dropped() {
+    let marker = std::sync::Arc::new(());
+    let (tx, mut rx1) = broadcast::channel(8);
+    let rx2 = tx.subscribe();
+    tx.send(marker.clone()).unwrap();
+    assert_eq!(std::sync::Arc::strong_count(&marker), 2);
+    drop(rx1.recv().await.unwrap());
+    assert_eq!(
+        std::sync::Arc::strong_count(&marker),
+        2,
+        "rx2 has yet to read it"
+    );
+    drop(rx2);
+    assert_eq!(std::sync::Arc::strong_count(&marker), 1);
+    assert!(tx.is_empty());
+}

@@ -27,7 +27,8 @@
 //! ```
 //!
 //! This module owns the ring, the tail (next position, receiver count, closed flag)
-//! and the per-slot "readers left" counts. Receivers wait on the crate's `Notify`,
+//! and the per-slot "readers left" counts (a value is dropped once every receiver
+//! alive when it was sent has read it, or when it is overwritten). Receivers wait on the crate's `Notify`,
 //! which every send and the close wake. It uses the loom shim and `magpie-coop`.
 
 use std::fmt;
@@ -142,7 +143,8 @@ struct Slot<T> {
     /// The position of the value in it (`None`: never written).
     pos: Option<u64>,
     /// How many receivers have yet to read it; set by the sender, decremented by
-    /// each receiver that reads it (or drops before reading it).
+    /// each receiver that reads it (or drops before reading it). Whoever brings it
+    /// to 0 drops the value.
     rem: AtomicUsize,
     /// The value, cloned by each receiver that reads it.
     value: Option<T>,
@@ -246,6 +248,22 @@ impl<T> Shared<T> {
     /// The ring's length.
     fn capacity(&self) -> u64 {
         self.mask + 1
+    }
+
+    /// Drops the value at position `pos` now that no receiver is left to read it.
+    /// Called by whoever brought the slot's reader count to 0; a slot already
+    /// reused for a later value is left alone.
+    fn release(&self, pos: u64) {
+        let value = with_write(&self.ring[(pos & self.mask) as usize], |slot| {
+            // Relaxed: under the slot's write lock.
+            if slot.pos == Some(pos) && slot.rem.load(Ordering::Relaxed) == 0 {
+                slot.value.take()
+            } else {
+                None
+            }
+        });
+        // Dropped outside the lock.
+        drop(value);
     }
 }
 
@@ -402,15 +420,20 @@ impl<T: Clone> Receiver<T> {
         let found = with_read(&shared.ring[(next & shared.mask) as usize], |slot| {
             if slot.pos == Some(next) {
                 // Relaxed: under the slot's lock; only counts readers.
-                slot.rem.fetch_sub(1, Ordering::Relaxed);
-                Some(slot.value.clone())
+                let last = slot.rem.fetch_sub(1, Ordering::Relaxed) == 1;
+                Some((slot.value.clone(), last))
             } else {
                 None
             }
         });
-        if let Some(value) = found {
+        if let Some((value, last)) = found {
             self.next += 1;
-            return Ok(value.expect("a written slot holds a value"));
+            if last {
+                // Every receiver has its copy: the channel's goes now, as in tokio,
+                // rather than when the slot is reused.
+                shared.release(next);
+            }
+            return Ok(value.expect("a slot with readers left holds its value"));
         }
         // Not there: not sent yet, closed, or overwritten (we fell behind). The
         // first two need no lock. Acquire: pairs with the send's or close's Release.
@@ -547,12 +570,13 @@ impl<T> Drop for Receiver<T> {
         // The values we never read no longer wait for us.
         let start = self.next.max(end.saturating_sub(shared.capacity()));
         for pos in start..end {
-            with_read(&shared.ring[(pos & shared.mask) as usize], |slot| {
-                if slot.pos == Some(pos) {
-                    // Relaxed: under the slot's lock; only counts readers.
-                    slot.rem.fetch_sub(1, Ordering::Relaxed);
-                }
+            let last = with_read(&shared.ring[(pos & shared.mask) as usize], |slot| {
+                // Relaxed: under the slot's lock; only counts readers.
+                slot.pos == Some(pos) && slot.rem.fetch_sub(1, Ordering::Relaxed) == 1
             });
+            if last {
+                shared.release(pos);
+            }
         }
         if last {
             shared.notify_tx.notify_waiters();
