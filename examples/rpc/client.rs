@@ -1,16 +1,16 @@
 //! The RPC client: any number of tasks call concurrently over ONE TCP connection.
 //!
 //! How a call travels:
-//! 1. The caller takes a fresh id and parks a oneshot sender under it in the pending
-//!    map, then queues the encoded request for the writer task, then awaits the oneshot
-//!    (under a timeout).
-//! 2. The writer task owns the socket's write half and drains an mpsc queue, sending
-//!    everything queued in one write. A queue rather than a shared, locked write half:
-//!    callers never wait on each other or on the socket (queuing is a push), and the
-//!    writer batches frames from many callers into one syscall.
+//! 1. The caller takes a fresh id and parks a `magpie::sync::oneshot::Sender` under it
+//!    in the pending map, then queues the encoded request for the writer task, then
+//!    awaits the oneshot's `Receiver` (under a timeout): a future completed by hand.
+//! 2. The writer task owns the socket's write half and drains a `magpie::sync::mpsc`
+//!    queue, sending everything queued in one write. A queue rather than a shared,
+//!    locked write half: callers never wait on each other or on the socket (queuing is
+//!    a push), and the writer batches frames from many callers into one syscall.
 //! 3. The reader task owns the read half, decodes replies, takes the matching sender out
-//!    of the map and completes it; a reply whose id is no longer pending (its caller
-//!    timed out) is dropped.
+//!    of the map and completes the call with `send`; a reply whose id is no longer
+//!    pending (its caller timed out) is dropped.
 //!
 //! A call's pending entry is removed by whoever finishes it: the reader (reply), the
 //! connection's close (all entries at once), or the call's own [`PendingEntry`] guard
@@ -20,7 +20,9 @@
 //! When the connection ends (peer closed, IO error, malformed reply), the map is marked
 //! closed and drained, every pending call gets [`RpcError::ConnectionLost`], and later
 //! calls fail at once with the same error: the closed flag lives under the same lock as
-//! the map, so no call can slip an entry in after the drain.
+//! the map, so no call can slip an entry in after the drain. The queue's sender lives
+//! under that lock too: close drops it, so the writer ends once the callers that took
+//! a clone before the close have queued their frames.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -28,10 +30,10 @@ use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use futures::channel::{mpsc, oneshot};
 use futures::io::BufReader;
 use magpie::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use magpie::net::{TcpStream, ToSocketAddrs};
+use magpie::sync::{mpsc, oneshot};
 use magpie::task::JoinHandle;
 
 use crate::framing::{read_frame, write_frames, ReadError};
@@ -96,17 +98,18 @@ struct Calls {
     waiting: HashMap<u64, ReplySender>,
     /// Set once, when the connection ends; from then on `waiting` stays empty.
     closed: Option<CloseReason>,
+    /// Where encoded request frames go to the writer task; `None` exactly when `closed`
+    /// is set. Each call clones it while registering; the close drops it, so once the
+    /// clones taken before are gone, the writer's queue ends.
+    frames: Option<mpsc::UnboundedSender<Vec<u8>>>,
 }
 
 /// State shared by the client handles, the reader task and the writer task.
 struct Shared {
     /// Locked by callers (to add and, on give-up, remove their entry), by the reader
     /// (to take the entry a reply answers) and by whoever closes the connection. Held
-    /// only for map operations, never across an await.
+    /// only for map and sender operations, never across an await.
     calls: Mutex<Calls>,
-    /// Encoded request frames for the writer task. Callers push; `close` closes it,
-    /// which ends the writer task once the queue is drained.
-    frames: mpsc::UnboundedSender<Vec<u8>>,
 }
 
 impl Shared {
@@ -128,12 +131,13 @@ impl Shared {
     /// Ends the connection: records why (the first reason wins), fails every pending
     /// call with `ConnectionLost`, and stops the writer.
     fn close(&self, reason: CloseReason) {
-        let waiting = {
+        let (waiting, frames) = {
             let mut calls = self.lock();
             calls.closed.get_or_insert(reason);
-            std::mem::take(&mut calls.waiting)
+            (std::mem::take(&mut calls.waiting), calls.frames.take())
         };
-        self.frames.close_channel();
+        // The writer's queue ends once this and the callers' clones are dropped.
+        drop(frames);
         for (_, sender) in waiting {
             let _ = sender.send(Err(RpcError::ConnectionLost));
         }
@@ -208,14 +212,14 @@ impl Client {
     /// Outside a magpie runtime.
     pub fn from_stream(stream: TcpStream) -> Client {
         let (read_half, write_half) = stream.into_split();
-        let (frames, queued) = mpsc::unbounded();
+        let (frames, queued) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             calls: Mutex::new(Calls {
                 next_id: 0,
                 waiting: HashMap::new(),
                 closed: None,
+                frames: Some(frames),
             }),
-            frames,
         });
         let reader = magpie::spawn(read_replies(shared.clone(), read_half));
         let writer = magpie::spawn(write_requests(shared.clone(), write_half, queued));
@@ -252,15 +256,16 @@ impl Client {
         }
         let shared = &*self.connection.shared;
         let (sender, receiver) = oneshot::channel();
-        let id = {
+        let (id, frames) = {
             let mut calls = shared.lock();
-            if calls.closed.is_some() {
+            // `frames` is taken by the close, under this lock: `None` means closed.
+            let Some(frames) = calls.frames.clone() else {
                 return Err(RpcError::ConnectionLost);
-            }
+            };
             let id = calls.next_id;
             calls.next_id = id.wrapping_add(1);
             calls.waiting.insert(id, sender);
-            id
+            (id, frames)
         };
         let mut entry = PendingEntry {
             shared,
@@ -271,10 +276,11 @@ impl Client {
         let mut frame = Vec::new();
         encode_request(id, method, payload, &mut frame)
             .expect("the payload length was checked against MAX_PAYLOAD_LEN above");
-        if shared.frames.unbounded_send(frame).is_err() {
-            // The connection closed after we registered; `entry` removes our entry.
+        if frames.send(frame).is_err() {
+            // The writer is gone (a write failed); `entry` removes our entry.
             return Err(RpcError::ConnectionLost);
         }
+        drop(frames);
 
         match magpie::time::timeout(timeout, receiver).await {
             Ok(Ok(outcome)) => {
@@ -282,7 +288,7 @@ impl Client {
                 outcome
             }
             // The sender was dropped unsent: only the connection's teardown does that.
-            Ok(Err(oneshot::Canceled)) => Err(RpcError::ConnectionLost),
+            Ok(Err(oneshot::error::RecvError { .. })) => Err(RpcError::ConnectionLost),
             Err(_elapsed) => Err(RpcError::Timeout),
         }
     }

@@ -7,9 +7,8 @@
 use std::fmt;
 use std::io;
 
-use futures::channel::mpsc;
 use futures::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use futures::StreamExt;
+use magpie::sync::mpsc;
 
 use crate::protocol::{check_body_len, FrameError, LENGTH_PREFIX_LEN};
 
@@ -81,7 +80,7 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
 const MAX_BATCH_BYTES: usize = 64 * 1024;
 
 /// Writes every encoded frame that arrives on `frames` to `writer`, until the channel
-/// closes (every sender dropped, or `close_channel`) or a write fails.
+/// closes (every sender dropped, and every queued frame written) or a write fails.
 ///
 /// Frames queued while a write is in progress go out together in the next write: under
 /// load one syscall carries many frames, and with a single frame in flight nothing waits.
@@ -90,7 +89,7 @@ pub async fn write_frames<W: AsyncWrite + Unpin>(
     mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
 ) -> io::Result<()> {
     let mut batch = Vec::with_capacity(MAX_BATCH_BYTES);
-    while let Some(frame) = frames.next().await {
+    while let Some(frame) = frames.recv().await {
         batch.clear();
         batch.extend_from_slice(&frame);
         while batch.len() < MAX_BATCH_BYTES {

@@ -3,7 +3,7 @@
 //! they finish, not the order they came.
 //!
 //! Per connection: one task reads and decodes requests and spawns a handler per request;
-//! handlers push encoded replies onto an mpsc queue; one writer task drains the queue into
+//! handlers push encoded replies onto a `magpie::sync::mpsc` queue; one writer task drains the queue into
 //! the socket (batching what is queued). The connection closes once the client stops
 //! sending and every handler has answered.
 
@@ -11,9 +11,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use futures::channel::mpsc;
 use futures::io::BufReader;
 use magpie::net::{TcpListener, TcpStream, ToSocketAddrs};
+use magpie::sync::mpsc;
 
 use crate::framing::{read_frame, write_frames, ReadError};
 use crate::protocol::{
@@ -72,7 +72,7 @@ pub async fn serve_connection(stream: TcpStream) {
         eprintln!("rpc server: set_nodelay failed: {error}");
     }
     let (read_half, mut write_half) = stream.into_split();
-    let (replies, queued) = mpsc::unbounded();
+    let (replies, queued) = mpsc::unbounded_channel();
     let writer = magpie::spawn(async move {
         if let Err(error) = write_frames(&mut write_half, queued).await {
             eprintln!("rpc server: writing replies failed: {error}");
@@ -127,7 +127,7 @@ fn send_reply(replies: &mpsc::UnboundedSender<Vec<u8>>, id: u64, outcome: Result
             .expect("a short error message always fits in a frame");
     }
     // The writer is gone only if the connection failed; the reply has nowhere to go.
-    let _ = replies.unbounded_send(frame);
+    let _ = replies.send(frame);
 }
 
 /// Runs one request: the reply's payload, or the error message to send back.
