@@ -641,4 +641,24 @@ mod loom_models {
             sender.join().unwrap();
         });
     }
+
+    /// Two receivers read one value on two threads while it is sent: each gets its
+    /// copy, and the channel's copy is dropped exactly once (loom checks the
+    /// `Box`es are neither leaked nor freed twice).
+    #[test]
+    fn loom_broadcast_last_reader_drops_the_value() {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(2);
+        builder.check(|| {
+            let (tx, mut rx1) = channel::<Box<u8>>(2);
+            let mut rx2 = tx.subscribe();
+            let other = thread::spawn(move || {
+                assert_eq!(*loom::future::block_on(rx2.recv()).unwrap(), 5);
+            });
+            tx.send(Box::new(5)).unwrap();
+            assert_eq!(*loom::future::block_on(rx1.recv()).unwrap(), 5);
+            other.join().unwrap();
+            assert!(tx.is_empty());
+        });
+    }
 }
