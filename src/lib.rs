@@ -18,9 +18,12 @@
 //! }
 //! ```
 //!
-//! This crate only re-exports its members: the scheduler (`magpie-runtime`),
-//! the timer (`magpie-timer`), the IO driver (`magpie-io-driver`) and the
-//! attribute macros (`magpie-macros`).
+//! This crate re-exports its members: the schedulers (`magpie-runtime`), the
+//! timer and the test clock (`magpie-timer`), the IO driver and sockets
+//! (`magpie-io-driver`), channels and locks (`magpie-sync`), the IO traits and
+//! helpers (`magpie-io`) and the attribute macros (`magpie-macros`), and
+//! defines `select!`, `join!`, `try_join!` and `pin!`. Moving from tokio is
+//! mostly renaming the crate; `docs/porting-from-tokio.md` lists the rest.
 
 #![deny(missing_docs)]
 
