@@ -26,25 +26,27 @@ mod task_core;
 
 pub use rt::spawn;
 
-/// Tasks: spawned futures, their handles, and the public `magpie::task` API.
-///
-/// [`spawn`] runs a future as a task on the runtime's workers and
-/// [`spawn_blocking`] runs a closure on the blocking pool; both return a
-/// [`JoinHandle`] that yields the output, or a [`JoinError`] when the task
-/// panicked or was aborted. A [`JoinSet`] collects the results of many tasks
-/// as they complete; [`yield_now`] lets the other tasks of a worker run.
-///
-/// ```
-/// # use magpie_runtime as magpie;
-/// let rt = magpie::runtime::Runtime::new().unwrap();
-/// rt.block_on(async {
-///     let computed = magpie::task::spawn(async { 6 * 7 });
-///     let read = magpie::task::spawn_blocking(|| "from a blocking thread".len());
-///     assert_eq!(computed.await.unwrap(), 42);
-///     assert_eq!(read.await.unwrap(), 22);
-/// });
-/// ```
 pub mod task {
+    //! Tasks: spawned futures, their handles, and the public `magpie::task` API.
+    //!
+    //! [`spawn`] runs a future as a task on the runtime's workers and
+    //! [`spawn_blocking`] runs a closure on the blocking pool; both return a
+    //! [`JoinHandle`] that yields the output, or a [`JoinError`] when the task
+    //! panicked or was aborted. A [`JoinSet`] collects the results of many tasks
+    //! as they complete; [`yield_now`] lets the other tasks of a worker run.
+    //! [`LocalSet`] and [`spawn_local`] run futures that are not `Send`.
+    //!
+    //! ```
+    //! # use magpie_runtime as magpie;
+    //! let rt = magpie::runtime::Runtime::new().unwrap();
+    //! rt.block_on(async {
+    //!     let computed = magpie::task::spawn(async { 6 * 7 });
+    //!     let read = magpie::task::spawn_blocking(|| "from a blocking thread".len());
+    //!     assert_eq!(computed.await.unwrap(), 42);
+    //!     assert_eq!(read.await.unwrap(), 22);
+    //! });
+    //! ```
+
     pub use crate::local_set::{LocalEnterGuard, LocalSet};
     pub use crate::rt::{spawn, spawn_blocking, spawn_local, JoinSet};
     pub use crate::task_core::{id, try_id, yield_now, AbortHandle, Id, JoinError, JoinHandle};

@@ -177,7 +177,7 @@ impl<T> fmt::Debug for JoinHandle<T> {
 
 /// Aborts a task without awaiting it. Cloneable; dropping it does nothing
 /// to the task. Made by [`JoinHandle::abort_handle`] and by
-/// [`JoinSet`](super::JoinSet)'s `spawn` methods.
+/// [`JoinSet`](crate::task::JoinSet)'s `spawn` methods.
 ///
 /// # Examples
 ///
