@@ -257,3 +257,26 @@ fn join_next_is_cancel_safe() {
         assert!(set.is_empty());
     });
 }
+
+#[magpie::test]
+async fn join_all_returns_every_output() {
+    let mut set = magpie::task::JoinSet::new();
+    for i in 0..20u32 {
+        set.spawn(async move {
+            magpie::task::yield_now().await;
+            i
+        });
+    }
+    let mut outputs = set.join_all().await;
+    outputs.sort_unstable();
+    assert_eq!(outputs, (0..20).collect::<Vec<_>>());
+}
+
+#[magpie::test]
+#[should_panic(expected = "boom in a member")]
+async fn join_all_resumes_a_members_panic() {
+    let mut set = magpie::task::JoinSet::new();
+    set.spawn(async { 1u8 });
+    set.spawn(async { panic!("boom in a member") });
+    let _ = set.join_all().await;
+}

@@ -231,6 +231,45 @@ impl<T> JoinSet<T> {
         while self.join_next().await.is_some() {}
     }
 
+    /// Waits for every task of the set and returns their outputs, in the
+    /// order they completed (tokio's `join_all`).
+    ///
+    /// # Panics
+    ///
+    /// If a task panicked, its panic is resumed here (the other tasks are
+    /// aborted first, when the set drops); a cancelled task panics with a
+    /// message that says so. Use [`JoinSet::join_next`] to handle each
+    /// outcome instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = magpie::task::JoinSet::new();
+    ///     for i in 1..=3u32 {
+    ///         set.spawn(async move { i * 10 });
+    ///     }
+    ///     let mut outputs = set.join_all().await;
+    ///     outputs.sort();
+    ///     assert_eq!(outputs, [10, 20, 30]);
+    /// });
+    /// ```
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut outputs = Vec::with_capacity(self.len());
+        while let Some(outcome) = self.join_next().await {
+            match outcome {
+                Ok(output) => outputs.push(output),
+                Err(error) => match error.try_into_panic() {
+                    Ok(payload) => std::panic::resume_unwind(payload),
+                    Err(error) => panic!("JoinSet::join_all: a task was cancelled: {error}"),
+                },
+            }
+        }
+        outputs
+    }
+
     /// Polls for the next completed task; see [`JoinSet::join_next`].
     /// Returns `Pending` (and wakes `cx` later) while no task has completed,
     /// for use in a hand-written `Future` or `Stream`.
