@@ -184,7 +184,7 @@ fn a_local_set_inside_a_multi_thread_task_keeps_its_tasks_on_one_thread() {
 
 #[test]
 fn spawn_local_outside_a_set_panics_with_directions() {
-    let rt = Builder::new_current_thread().build().unwrap();
+    let rt = Builder::new().worker_threads(1).build().unwrap();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(async {
             spawn_local(async {});
@@ -219,4 +219,73 @@ fn a_spawn_from_a_dropping_task_is_cancelled_not_a_panic() {
     drop(local);
     let child = slot.borrow_mut().take().expect("the destructor spawned");
     assert!(rt.block_on(child).unwrap_err().is_cancelled());
+}
+
+#[test]
+fn spawn_local_works_anywhere_on_a_current_thread_runtime() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let shared = Rc::new(Cell::new(0));
+    let out = rt.block_on({
+        let shared = shared.clone();
+        async move {
+            let not_send = Rc::new(5);
+            let direct = spawn_local(async move { *not_send * 2 }).await.unwrap();
+            // From inside an ordinary spawned task too: it runs on this thread.
+            let nested = magpie::spawn(async {
+                let local = spawn_local(async { Rc::new(7) });
+                drop(local);
+                3
+            })
+            .await
+            .unwrap();
+            shared.set(direct + nested);
+            direct
+        }
+    });
+    assert_eq!(out, 10);
+    assert_eq!(shared.get(), 13);
+}
+
+#[test]
+fn local_tasks_left_over_run_at_the_next_block_on_of_a_current_thread_runtime() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let (tx, rx) = futures::channel::oneshot::channel::<u32>();
+    let seen = Rc::new(Cell::new(0));
+    let task = rt.block_on({
+        let seen = seen.clone();
+        async move {
+            spawn_local(async move {
+                let value = rx.await.unwrap();
+                seen.set(value);
+                value
+            })
+        }
+    });
+    assert_eq!(seen.get(), 0);
+    tx.send(4).unwrap();
+    assert_eq!(rt.block_on(task).unwrap(), 4);
+    assert_eq!(seen.get(), 4);
+}
+
+#[test]
+fn dropping_a_current_thread_runtime_drops_its_local_tasks() {
+    struct OnDrop(Rc<Cell<bool>>);
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+    let rt = Builder::new_current_thread().build().unwrap();
+    let dropped = Rc::new(Cell::new(false));
+    let guard = OnDrop(dropped.clone());
+    rt.block_on(async move {
+        spawn_local(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        });
+        magpie::task::yield_now().await;
+    });
+    assert!(!dropped.get());
+    drop(rt);
+    assert!(dropped.get());
 }

@@ -423,9 +423,10 @@ where
     match context {
         Some(context) => context.spawn(future),
         None => panic!(
-            "`spawn_local` called from outside of a `task::LocalSet`: spawn the future \
-             inside `LocalSet::run_until`, `LocalSet::block_on` or a task of the set, or \
-             inside `LocalSet::enter`"
+            "`spawn_local` called from outside of a `task::LocalSet` or a current-thread \
+             runtime: spawn the future inside `LocalSet::run_until`, `LocalSet::block_on`, \
+             a task of the set or `LocalSet::enter`, or on a runtime built with \
+             `Builder::new_current_thread`"
         ),
     }
 }

@@ -397,6 +397,7 @@ impl Builder {
             inner: Arc::new(HandleInner {
                 scheduler: Scheduler::MultiThread(scheduler.clone()),
                 blocking: blocking.spawner(),
+                implicit_local: Default::default(),
             }),
         };
 
@@ -447,6 +448,7 @@ impl Builder {
             inner: Arc::new(HandleInner {
                 scheduler: Scheduler::CurrentThread(current_thread::Handle::new(driver)),
                 blocking: blocking.spawner(),
+                implicit_local: Default::default(),
             }),
         };
         Ok(Runtime::from_parts(handle, Vec::new(), blocking))

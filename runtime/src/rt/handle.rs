@@ -3,6 +3,7 @@
 
 use super::context::{self, EnterGuard, TryCurrentError};
 use super::flavor::Scheduler;
+use super::implicit_local::ImplicitLocal;
 use crate::blocking::BlockingSpawner;
 use crate::task_core::JoinHandle;
 use std::fmt;
@@ -26,6 +27,8 @@ pub(crate) struct HandleInner {
     /// The scheduler (multi-thread or current-thread) and its driver.
     pub(crate) scheduler: Scheduler,
     pub(crate) blocking: BlockingSpawner,
+    /// Current-thread runtimes only: the `LocalSet` of `spawn_local`.
+    pub(crate) implicit_local: ImplicitLocal,
 }
 
 impl Handle {
@@ -164,7 +167,16 @@ impl Handle {
     pub(crate) fn block_on_small<F: Future>(&self, future: F) -> F::Output {
         let _driving = context::enter_driving();
         let _enter = self.enter();
-        self.inner.scheduler.block_on(future)
+        let scheduler = &self.inner.scheduler;
+        if let Scheduler::CurrentThread(_) = scheduler {
+            // `spawn_local` works anywhere on a current-thread runtime: its
+            // thread's implicit set is entered and run alongside `future`.
+            if let Some(local) = self.inner.implicit_local.for_this_thread() {
+                let _local = local.enter();
+                return scheduler.block_on(local.run_until(future));
+            }
+        }
+        scheduler.block_on(future)
     }
 
     /// Makes this runtime the current one on this thread until the guard is

@@ -10,6 +10,7 @@ mod builder;
 mod context;
 mod flavor;
 mod handle;
+mod implicit_local;
 mod join_set;
 mod runtime;
 
@@ -128,15 +129,18 @@ where
 
 /// Spawns a future that need not be `Send` onto the [`LocalSet`] current on
 /// this thread (inside `LocalSet::run_until`, `LocalSet::block_on`, a task of
-/// the set, or a `LocalSet::enter` guard). The task runs on this thread,
-/// while the set is awaited.
+/// the set, or a `LocalSet::enter` guard), or anywhere on a current-thread
+/// runtime (which keeps a set for the thread that runs its `block_on`). The
+/// task runs on this thread, while the set is awaited or the runtime's
+/// `block_on` runs there.
 ///
 /// [`LocalSet`]: crate::task::LocalSet
 ///
 /// # Panics
 ///
-/// Panics when no `LocalSet` is current on this thread, with a message that
-/// says where to call it instead.
+/// Panics when no `LocalSet` is current on this thread and it is not
+/// running a current-thread runtime, with a message that says where to call
+/// it instead.
 ///
 /// # Examples
 ///

@@ -232,6 +232,9 @@ impl Runtime {
             return;
         }
         self.shut_down = true;
+        // The current-thread runtime's local tasks first, on their thread
+        // (they are leaked if this is another one: see `implicit_local`).
+        self.handle.inner.implicit_local.shutdown_on_this_thread();
         if self.handle.inner.scheduler.shutdown(deadline) {
             for worker in self.workers.drain(..) {
                 let _ = worker.join();
