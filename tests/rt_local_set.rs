@@ -247,6 +247,8 @@ fn spawn_local_works_anywhere_on_a_current_thread_runtime() {
 }
 
 #[test]
+// The first block_on hands the local task's JoinHandle out on purpose.
+#[allow(clippy::async_yields_async)]
 fn local_tasks_left_over_run_at_the_next_block_on_of_a_current_thread_runtime() {
     let rt = Builder::new_current_thread().build().unwrap();
     let (tx, rx) = futures::channel::oneshot::channel::<u32>();
