@@ -54,17 +54,7 @@ struct JoinInput {
 
 impl Parse for JoinInput {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let krate_group;
-        syn::parenthesized!(krate_group in input);
-        let krate: TokenStream = krate_group.parse()?;
-        let biased = input.peek(syn::Ident) && input.peek2(Token![;]) && {
-            let fork = input.fork();
-            fork.parse::<syn::Ident>()? == "biased"
-        };
-        if biased {
-            input.parse::<syn::Ident>()?;
-            input.parse::<Token![;]>()?;
-        }
+        let (krate, biased) = crate::header::parse_header(input)?;
         let futures = Punctuated::<Expr, Token![,]>::parse_terminated(input)?;
         Ok(JoinInput {
             krate,

@@ -15,6 +15,7 @@
 mod args;
 mod clean_pat;
 mod entry;
+mod header;
 mod join;
 mod select;
 

@@ -73,18 +73,7 @@ struct SelectInput {
 
 impl Parse for SelectInput {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let krate_group;
-        syn::parenthesized!(krate_group in input);
-        let krate: TokenStream = krate_group.parse()?;
-
-        let biased = input.peek(syn::Ident) && input.peek2(Token![;]) && {
-            let fork = input.fork();
-            fork.parse::<syn::Ident>()? == "biased"
-        };
-        if biased {
-            input.parse::<syn::Ident>()?;
-            input.parse::<Token![;]>()?;
-        }
+        let (krate, biased) = crate::header::parse_header(input)?;
 
         let mut branches = Vec::new();
         let mut else_branch = None;
