@@ -2,7 +2,7 @@
 //! sockets, the `mio::Registry` they register through, unparking and shutdown.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::Waker;
 
@@ -33,6 +33,10 @@ struct Shared {
     /// wake, so a burst of unparks costs one syscall. Set by `unpark` (any thread),
     /// cleared by the reactor thread in `turn`.
     unpark_pending: AtomicBool,
+    /// Socket readiness events dispatched so far, for the runtime's metrics.
+    /// Added to by the reactor thread once per turn; read by anyone.
+    /// Relaxed: a counter, nothing is published through it.
+    ready_count: AtomicU64,
     /// The registered sockets. Locked by any thread creating or dropping a socket, by
     /// the reactor thread once per turn to dispatch events, and by `shutdown`.
     registrations: Mutex<Registrations>,
@@ -63,6 +67,7 @@ impl ReactorHandle {
                 registry,
                 waker,
                 unpark_pending: AtomicBool::new(false),
+                ready_count: AtomicU64::new(0),
                 registrations: Mutex::new(Registrations {
                     slab: Slab::new(),
                     next_generation: 0,
@@ -185,6 +190,7 @@ impl ReactorHandle {
     /// to wake into `batch`. Returns whether the unpark waker fired.
     pub(crate) fn dispatch(&self, events: &Events, batch: &mut Vec<Waker>) -> bool {
         let mut unparked = false;
+        let mut ready_events = 0;
         let registrations = self.shared.registrations.lock();
         for event in events.iter() {
             if event.token() == WAKER_TOKEN {
@@ -204,8 +210,19 @@ impl ReactorHandle {
             }
             io.set_readiness(ready);
             io.take_wakers(ready, batch);
+            ready_events += 1;
+        }
+        if ready_events > 0 {
+            self.shared
+                .ready_count
+                .fetch_add(ready_events, Ordering::Relaxed);
         }
         unparked
+    }
+
+    /// Socket readiness events the reactor has dispatched so far.
+    pub fn ready_count(&self) -> u64 {
+        self.shared.ready_count.load(Ordering::Relaxed)
     }
 
     /// Reactor thread, after the unpark waker fired: later unparks must wake again.

@@ -8,17 +8,20 @@
 #![deny(missing_docs)]
 
 // The layers, each using only those listed before it:
-// `sync` (loom shim), `callback` (thread callbacks), `task_core` (tasks),
-// `driver` (IO + timers),
+// `sync` (loom shim), `clock` (sampled time for the counters), `callback`
+// (thread callbacks), `task_core` (tasks), `observe` (counters, hooks, the
+// stall watchdog, dumps; uses task_core), `driver` (IO + timers),
 // `blocking` (the pool; uses task_core), `local_set` (uses task_core),
 // `scheduler` and `current_thread` (the two schedulers; each uses task_core
 // and driver), `rt` (the runtime; uses all of them). Each module's top comment
 // says what it owns and what it may use.
 mod blocking;
 mod callback;
+mod clock;
 mod current_thread;
 mod driver;
 mod local_set;
+mod observe;
 mod rt;
 mod scheduler;
 mod sync;
@@ -52,7 +55,17 @@ pub mod task {
     pub use crate::task_core::{id, try_id, yield_now, AbortHandle, Id, JoinError, JoinHandle};
 }
 
-/// Building, running and shutting down a runtime.
 pub mod runtime {
-    pub use crate::rt::{Builder, EnterGuard, Handle, Runtime, TryCurrentError};
+    //! Building, running and shutting down a runtime.
+    //!
+    //! Seeing inside: [`Handle::metrics`] (counters per runtime and per
+    //! worker, the poll-time histogram), task hooks and the stall detector
+    //! ([`Builder::on_task_spawn`], [`Builder::stall_threshold`]), and
+    //! [`Handle::dump`] (every live task, the longest idle first).
+
+    pub use crate::observe::dump::{Dump, TaskInfo, TaskState};
+    pub use crate::observe::histogram::{Histogram, HistogramBucket};
+    pub use crate::observe::watchdog::Stall;
+    pub use crate::rt::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError};
+    pub use crate::task_core::TaskMeta;
 }

@@ -24,6 +24,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
+use std::panic::Location;
 use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
@@ -152,7 +153,7 @@ impl LocalSet {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.context.spawn(future)
+        self.context.spawn(future, Location::caller())
     }
 
     /// Runs `future` on the calling task, running this set's tasks while it
@@ -282,7 +283,7 @@ impl fmt::Debug for LocalEnterGuard {
 }
 
 impl Context {
-    fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    fn spawn<F>(&self, future: F, spawned_at: &'static Location<'static>) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -295,7 +296,7 @@ impl Context {
         // reachable only through the `!Send` `LocalSet` and this thread's
         // CURRENT. An output that is not `Send` has a `!Send` JoinHandle.
         let (owned, notified, join) =
-            unsafe { task_core::new_local_task(future, handle, Id::next()) };
+            unsafe { task_core::new_local_task(future, handle, Id::next(), spawned_at) };
         if self.shared.owned.bind(owned) {
             self.shared.live.fetch_add(1, SeqCst);
             self.schedule(notified);
@@ -421,7 +422,7 @@ where
 {
     let context = CURRENT.with(|c| c.borrow().clone());
     match context {
-        Some(context) => context.spawn(future),
+        Some(context) => context.spawn(future, Location::caller()),
         None => panic!(
             "`spawn_local` called from outside of a `task::LocalSet` or a current-thread \
              runtime: spawn the future inside `LocalSet::run_until`, `LocalSet::block_on`, \

@@ -12,6 +12,7 @@ use crate::callback::ThreadCallbacks;
 use crate::sync::{Condvar, Mutex};
 use crate::task_core::{self, Id, JoinHandle, Notified};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -47,6 +48,19 @@ struct PoolShared {
     /// Signalled when a thread exits; shutdown waits on it.
     exit_cvar: Condvar,
     config: PoolConfig,
+    /// Copies of `num_threads` and `queue.len()` for metrics, so reading
+    /// them takes no lock. Stored under the state lock after each change;
+    /// Relaxed: gauges, nothing is published through them.
+    threads_gauge: AtomicUsize,
+    queue_gauge: AtomicUsize,
+}
+
+impl PoolShared {
+    /// Updates the gauges; called with the state lock held.
+    fn publish(&self, state: &PoolState) {
+        self.threads_gauge.store(state.num_threads, Relaxed);
+        self.queue_gauge.store(state.queue.len(), Relaxed);
+    }
 }
 
 /// Owned by the `Runtime`: shuts the pool down.
@@ -75,6 +89,8 @@ impl BlockingPool {
                 work_cvar: Condvar::new(),
                 exit_cvar: Condvar::new(),
                 config,
+                threads_gauge: AtomicUsize::new(0),
+                queue_gauge: AtomicUsize::new(0),
             }),
         }
     }
@@ -93,6 +109,7 @@ impl BlockingPool {
         let mut state = self.shared.state.lock();
         state.shutdown = true;
         let queued: Vec<Job> = state.queue.drain(..).collect();
+        self.shared.publish(&state);
         self.shared.work_cvar.notify_all();
         drop(state);
         for job in queued {
@@ -119,6 +136,18 @@ impl BlockingPool {
 }
 
 impl BlockingSpawner {
+    /// Threads in the pool (busy or idle), without taking its lock.
+    pub(crate) fn num_threads(&self) -> usize {
+        self.shared.threads_gauge.load(Relaxed)
+    }
+
+    /// Closures waiting for a thread, without taking the pool's lock.
+    pub(crate) fn queue_depth(&self) -> usize {
+        self.shared.queue_gauge.load(Relaxed)
+    }
+
+    /// Queues `f` for a pool thread, as a task spawned at `spawned_at`.
+    ///
     /// # Panics
     ///
     /// Panics when the pool has no thread at all and the OS refuses to
@@ -126,13 +155,22 @@ impl BlockingSpawner {
     ///
     /// `enter` is called only when a new pool thread must be started: what
     /// it returns runs first on that thread, making it part of the runtime.
-    pub(crate) fn spawn<F, R>(&self, f: F, enter: impl FnOnce() -> EnterRuntime) -> JoinHandle<R>
+    pub(crate) fn spawn<F, R>(
+        &self,
+        f: F,
+        enter: impl FnOnce() -> EnterRuntime,
+        spawned_at: &'static std::panic::Location<'static>,
+    ) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (job, join) =
-            task_core::new_unowned_task(BlockingTask::new(f), BlockingSchedule, Id::next());
+        let (job, join) = task_core::new_unowned_task(
+            BlockingTask::new(f),
+            BlockingSchedule,
+            Id::next(),
+            spawned_at,
+        );
         let mut state = self.shared.state.lock();
         if state.shutdown {
             drop(state);
@@ -163,6 +201,7 @@ impl BlockingSpawner {
                 Err(_) => {}
             }
         }
+        self.shared.publish(&state);
         join
     }
 
@@ -186,6 +225,7 @@ impl BlockingSpawner {
             shared.config.callbacks.stopped();
             let mut state = shared.state.lock();
             state.num_threads -= 1;
+            shared.publish(&state);
             shared.exit_cvar.notify_all();
         })
     }
@@ -198,6 +238,7 @@ fn run_thread(shared: &PoolShared, id: usize) {
     let mut state = shared.state.lock();
     loop {
         if let Some(job) = state.queue.pop_front() {
+            shared.publish(&state);
             drop(state);
             job.run();
             state = shared.state.lock();

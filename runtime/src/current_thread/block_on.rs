@@ -11,7 +11,9 @@
 //! a socket event, the next timer deadline or a wake from another thread.
 
 use super::{Context, Core, Handle, CURRENT};
+use crate::clock;
 use crate::driver::DriverSleep;
+use crate::observe::poll::poll_task;
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -120,6 +122,9 @@ impl Drop for ReturnCore<'_> {
         self.main.holds_core.store(false, SeqCst);
         CURRENT.with(|c| c.set(self.prev));
         let shared = &self.ctx.handle.shared;
+        // Not running tasks any more: busy time stops here.
+        shared.set_busy(false);
+        shared.stats.park(clock::now_ns());
         if let Some(core) = self.ctx.core.borrow_mut().take() {
             *shared.core.lock() = Some(core);
         }
@@ -150,6 +155,8 @@ fn run<F: Future>(
     };
     let mut cx = std::task::Context::from_waker(waker);
     let shared = &handle.shared;
+    shared.stats.unpark(clock::now_ns());
+    shared.set_busy(true);
     loop {
         if main.woken.swap(false, SeqCst) {
             if let Poll::Ready(out) = magpie_coop::budget(|| future.as_mut().poll(&mut cx)) {
@@ -165,7 +172,8 @@ fn run<F: Future>(
         let mut ran = 0;
         while ran < EVENT_INTERVAL && !main.woken.load(SeqCst) {
             let Some(task) = next_task(&ctx) else { break };
-            magpie_coop::budget(|| task.run());
+            let raw = task.raw();
+            poll_task(&shared.stats, &shared.hooks, raw, || task.run());
             ran += 1;
         }
         if main.woken.load(SeqCst) {
@@ -211,6 +219,8 @@ fn park(ctx: &Context, main: &MainWaker) {
                 .as_ref()
                 .is_some_and(|core| !core.local.is_empty())
     };
+    shared.set_busy(false);
+    shared.stats.park(clock::now_ns());
     shared.sleep.park(has_work, || {
         // Nothing to run on the only thread: the runtime is idle (a blocking
         // job holds a paused clock through the timer's own guard).
@@ -219,4 +229,6 @@ fn park(ctx: &Context, main: &MainWaker) {
             std::thread::yield_now();
         }
     });
+    shared.stats.unpark(clock::now_ns());
+    shared.set_busy(true);
 }

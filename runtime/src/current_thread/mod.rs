@@ -30,12 +30,16 @@ mod loom_tests;
 pub(crate) use block_on::block_on;
 
 use crate::driver::Driver;
+use crate::observe::hooks::TaskHooks;
+use crate::observe::watchdog::{Watchdog, Watched};
+use crate::observe::worker_stats::WorkerStats;
 use crate::task_core::{self, list::OwnedTasks, Id, JoinHandle, Notified, RawTask, Schedule};
 use parking_lot::Mutex;
 use sleep::Sleep;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
+use std::panic::Location;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
@@ -62,6 +66,17 @@ pub(crate) struct Shared {
     core: Mutex<Option<Box<Core>>>,
     /// `block_on` calls waiting for the core.
     core_waiters: Mutex<Vec<Waker>>,
+    /// The counters of the thread running the tasks (written by whichever
+    /// thread holds the core).
+    pub(crate) stats: WorkerStats,
+    /// The user's task hooks (read-only).
+    pub(crate) hooks: TaskHooks,
+    /// The stall watchdog's wake-up and shutdown.
+    pub(crate) watchdog: Watchdog,
+    /// True while a thread holds the core and is not asleep in the driver:
+    /// the watchdog sleeps while it is false. Written by the core holder;
+    /// SeqCst for the watchdog's handshake (`Watchdog::worker_awake`).
+    busy: AtomicBool,
 }
 
 /// What the thread running the tasks owns.
@@ -75,7 +90,7 @@ pub(crate) struct Core {
 /// The scheduler of one current-thread runtime. Cheap to clone.
 #[derive(Clone)]
 pub(crate) struct Handle {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
 }
 
 /// The core held by the `block_on` running on this thread, while it runs.
@@ -94,7 +109,7 @@ thread_local! {
 
 impl Handle {
     /// A current-thread scheduler around `driver`.
-    pub(crate) fn new(driver: Driver) -> Handle {
+    pub(crate) fn new(driver: Driver, hooks: TaskHooks) -> Handle {
         Handle {
             shared: Arc::new(Shared {
                 remote: Mutex::new(VecDeque::new()),
@@ -107,6 +122,10 @@ impl Handle {
                     tick: 0,
                 }))),
                 core_waiters: Mutex::new(Vec::new()),
+                stats: WorkerStats::new(),
+                hooks,
+                watchdog: Watchdog::new(),
+                busy: AtomicBool::new(false),
             }),
         }
     }
@@ -123,12 +142,18 @@ impl Handle {
 
     /// Makes `future` a task and queues it. After shutdown the task is
     /// cancelled at once.
-    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (owned, notified, join) = task_core::new_task(future, self.clone(), Id::next());
+        let (owned, notified, join) =
+            task_core::new_task(future, self.clone(), Id::next(), spawned_at);
+        self.shared.hooks.spawned(owned.meta());
         self.bind_and_schedule(owned, notified);
         join
     }
@@ -200,6 +225,7 @@ impl Handle {
     pub(crate) fn shutdown(&self) {
         let shared = &self.shared;
         shared.is_shutdown.store(true, SeqCst);
+        shared.watchdog.shutdown();
         shared.owned.close_and_shutdown_all();
         shared.drain_remote();
         // (A `block_on` holding the core clears its queue itself when it
@@ -212,6 +238,25 @@ impl Handle {
 }
 
 impl Shared {
+    /// The tasks waiting in the remote queue.
+    pub(crate) fn remote_queue_depth(&self) -> usize {
+        self.remote.lock().len()
+    }
+
+    /// Every live task, for metrics and dumps.
+    pub(crate) fn owned(&self) -> &OwnedTasks {
+        &self.owned
+    }
+
+    /// The core's thread starts running tasks (`true`) or stops (`false`:
+    /// asleep, or the core was returned).
+    fn set_busy(&self, busy: bool) {
+        self.busy.store(busy, SeqCst);
+        if busy {
+            self.watchdog.worker_awake();
+        }
+    }
+
     fn drain_remote(&self) {
         let drained = std::mem::take(&mut *self.remote.lock());
         drop(drained);
@@ -224,6 +269,29 @@ impl Schedule for Handle {
     }
 
     fn release(&self, task: RawTask) -> bool {
+        self.shared.hooks.terminated(task.meta());
         self.shared.owned.remove(task)
     }
+}
+
+/// Report-only: the one thread's queued tasks have no other thread to go
+/// to, so a stall is reported and nothing more.
+impl Watched for Shared {
+    fn worker_stats(&self, _worker: usize) -> &WorkerStats {
+        &self.stats
+    }
+
+    fn num_workers(&self) -> usize {
+        1
+    }
+
+    fn all_parked(&self) -> bool {
+        !self.busy.load(SeqCst)
+    }
+
+    fn is_shutdown(&self) -> bool {
+        self.is_shutdown.load(SeqCst)
+    }
+
+    fn set_stalled(&self, _worker: usize, _stalled: bool) {}
 }

@@ -8,7 +8,10 @@ use crate::blocking::{BlockingPool, PoolConfig};
 use crate::callback::{Callback, ThreadCallbacks};
 use crate::current_thread;
 use crate::driver::Driver;
+use crate::observe::hooks::{TaskHook, TaskHooks};
+use crate::observe::watchdog::{Stall, WatchdogConfig, Watched};
 use crate::scheduler;
+use crate::task_core::TaskMeta;
 use std::fmt;
 use std::io;
 use std::sync::Arc;
@@ -39,7 +42,13 @@ pub struct Builder {
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
     start_paused: bool,
+    hooks: TaskHooks,
+    stall_threshold: Option<Duration>,
+    on_stall: Option<crate::observe::watchdog::StallHandler>,
 }
+
+/// The default `stall_threshold`.
+const DEFAULT_STALL_THRESHOLD: Duration = Duration::from_millis(100);
 
 /// Which scheduler `build` starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +86,9 @@ impl Builder {
             on_thread_start: None,
             on_thread_stop: None,
             start_paused: false,
+            hooks: TaskHooks::default(),
+            stall_threshold: Some(DEFAULT_STALL_THRESHOLD),
+            on_stall: None,
         }
     }
 
@@ -356,12 +368,166 @@ impl Builder {
         self
     }
 
+    /// Calls `f` on the spawning thread each time a task is spawned onto
+    /// the runtime (`spawn`, `Handle::spawn`, `JoinSet::spawn`...; not
+    /// `spawn_blocking` closures nor `LocalSet` tasks), before it first runs.
+    /// A panic in `f` is caught and reported on stderr.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Builder::new()
+    ///     .on_task_spawn(|meta| println!("task {} spawned at {}", meta.id(), meta.spawned_at()))
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async { magpie::spawn(async {}).await.unwrap() });
+    /// ```
+    pub fn on_task_spawn<F: Fn(&TaskMeta) + Send + Sync + 'static>(&mut self, f: F) -> &mut Self {
+        self.hooks.on_spawn = Some(hook(f));
+        self
+    }
+
+    /// Calls `f` once when a task completes, is aborted, or is dropped at
+    /// shutdown, on the thread where that happens: for a task that ends in
+    /// a poll, inside that poll (before its `on_after_task_poll`). A panic
+    /// in `f` is caught and reported on stderr.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Builder::new()
+    ///     .on_task_terminate(|meta| println!("task {} is done", meta.id()))
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async { magpie::spawn(async {}).await.unwrap() });
+    /// ```
+    pub fn on_task_terminate<F: Fn(&TaskMeta) + Send + Sync + 'static>(
+        &mut self,
+        f: F,
+    ) -> &mut Self {
+        self.hooks.on_terminate = Some(hook(f));
+        self
+    }
+
+    /// Calls `f` on the worker just before each poll of a task. Keep it
+    /// cheap: it runs on every poll. A panic in `f` is caught and reported.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let polls = Arc::new(AtomicU64::new(0));
+    /// let counter = polls.clone();
+    /// let rt = magpie::runtime::Builder::new()
+    ///     .on_before_task_poll(move |_| {
+    ///         counter.fetch_add(1, Ordering::Relaxed);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async { magpie::spawn(async {}).await.unwrap() });
+    /// assert!(polls.load(Ordering::Relaxed) >= 1);
+    /// ```
+    pub fn on_before_task_poll<F: Fn(&TaskMeta) + Send + Sync + 'static>(
+        &mut self,
+        f: F,
+    ) -> &mut Self {
+        self.hooks.on_before_poll = Some(hook(f));
+        self
+    }
+
+    /// Calls `f` on the worker just after each poll of a task (the task may
+    /// have completed in it). Keep it cheap. A panic in `f` is caught and
+    /// reported.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Builder::new()
+    ///     .on_after_task_poll(|meta| assert!(meta.spawned_at().line() > 0))
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async { magpie::spawn(async {}).await.unwrap() });
+    /// ```
+    pub fn on_after_task_poll<F: Fn(&TaskMeta) + Send + Sync + 'static>(
+        &mut self,
+        f: F,
+    ) -> &mut Self {
+        self.hooks.on_after_poll = Some(hook(f));
+        self
+    }
+
+    /// A poll that holds a worker longer than `threshold` is a stall: it is
+    /// reported once (see [`on_stall`](Builder::on_stall)) while it still
+    /// runs, and on a multi-thread runtime the other workers take over the
+    /// stalled worker's queued tasks (its LIFO slot included) until the
+    /// poll returns. The IO driver is never held by a polling worker, so
+    /// sockets and timers keep going. Default: `Some(100 ms)`; `None` turns
+    /// detection off (no watchdog thread). A watchdog thread samples the
+    /// workers every quarter threshold while any is awake and sleeps while
+    /// all are idle.
+    ///
+    /// `build()` returns an `InvalidInput` error for `Some(Duration::ZERO)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use std::time::Duration;
+    /// let rt = magpie::runtime::Builder::new()
+    ///     .stall_threshold(Some(Duration::from_millis(20)))
+    ///     .on_stall(|stall| eprintln!("{stall}"))
+    ///     .build()
+    ///     .unwrap();
+    /// let error = magpie::runtime::Builder::new()
+    ///     .stall_threshold(Some(Duration::ZERO))
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    /// ```
+    pub fn stall_threshold(&mut self, threshold: Option<Duration>) -> &mut Self {
+        self.stall_threshold = threshold;
+        self
+    }
+
+    /// Calls `f` (on the watchdog thread) for each stall, instead of the
+    /// default handler, which prints one line to stderr. A panic in `f` is
+    /// caught and reported.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// use std::time::Duration;
+    /// let rt = magpie::runtime::Builder::new()
+    ///     .worker_threads(2)
+    ///     .stall_threshold(Some(Duration::from_millis(10)))
+    ///     .on_stall(|stall| {
+    ///         assert!(stall.duration() >= Duration::from_millis(10));
+    ///         println!("task {} blocked worker {}", stall.task_id(), stall.worker());
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(magpie::spawn(async { std::thread::sleep(Duration::from_millis(50)) }))
+    ///     .unwrap();
+    /// ```
+    pub fn on_stall<F: Fn(&Stall) + Send + Sync + 'static>(&mut self, f: F) -> &mut Self {
+        self.on_stall = Some(Arc::new(f));
+        self
+    }
+
     /// Starts the runtime.
     ///
     /// # Errors
     ///
-    /// `InvalidInput` when `worker_threads` or `max_blocking_threads` is 0;
-    /// otherwise the OS error from creating the reactor or a thread.
+    /// `InvalidInput` when `worker_threads` or `max_blocking_threads` is 0,
+    /// or `stall_threshold` is `Some(Duration::ZERO)`; otherwise the OS
+    /// error from creating the reactor or a thread.
     ///
     /// # Examples
     ///
@@ -383,6 +549,11 @@ impl Builder {
         if self.max_blocking_threads == 0 {
             return Err(invalid("max_blocking_threads must be at least 1"));
         }
+        if self.stall_threshold == Some(Duration::ZERO) {
+            return Err(invalid(
+                "stall_threshold must be longer than zero (None turns stall detection off)",
+            ));
+        }
         if self.kind == Kind::CurrentThread {
             return self.build_current_thread();
         }
@@ -391,6 +562,7 @@ impl Builder {
             new_driver(workers, self.start_paused)?,
             workers,
             self.thread_callbacks(),
+            self.hooks.clone(),
         );
         let blocking = self.blocking_pool();
         let handle = Handle {
@@ -434,6 +606,14 @@ impl Builder {
                 }
             }
         }
+        match self.start_watchdog(scheduler.shared.clone()) {
+            Ok(Some(watchdog)) => threads.push(watchdog),
+            Ok(None) => {}
+            Err(e) => {
+                drop(Runtime::from_parts(handle, threads, blocking));
+                return Err(e);
+            }
+        }
         Ok(Runtime::from_parts(handle, threads, blocking))
     }
 }
@@ -444,14 +624,42 @@ impl Builder {
     fn build_current_thread(&mut self) -> io::Result<Runtime> {
         let driver = new_driver(1, self.start_paused)?;
         let blocking = self.blocking_pool();
+        let scheduler = current_thread::Handle::new(driver, self.hooks.clone());
+        let watchdog = self.start_watchdog(scheduler.shared.clone());
         let handle = Handle {
             inner: Arc::new(HandleInner {
-                scheduler: Scheduler::CurrentThread(current_thread::Handle::new(driver)),
+                scheduler: Scheduler::CurrentThread(scheduler),
                 blocking: blocking.spawner(),
                 implicit_local: Default::default(),
             }),
         };
-        Ok(Runtime::from_parts(handle, Vec::new(), blocking))
+        let threads = match watchdog {
+            Ok(watchdog) => watchdog.into_iter().collect(),
+            Err(e) => {
+                drop(Runtime::from_parts(handle, Vec::new(), blocking));
+                return Err(e);
+            }
+        };
+        Ok(Runtime::from_parts(handle, threads, blocking))
+    }
+
+    /// Starts the stall watchdog's thread over `watched`, unless stall
+    /// detection is off. The thread ends at the scheduler's shutdown.
+    fn start_watchdog<W: Watched + WatchdogOf>(
+        &self,
+        watched: Arc<W>,
+    ) -> io::Result<Option<std::thread::JoinHandle<()>>> {
+        let Some(threshold) = self.stall_threshold else {
+            return Ok(None);
+        };
+        let config = WatchdogConfig {
+            threshold,
+            handler: self.on_stall.clone(),
+        };
+        let thread = std::thread::Builder::new()
+            .name(format!("{}-watchdog", self.thread_name))
+            .spawn(move || watched.watchdog().run(&*watched, &config))?;
+        Ok(Some(thread))
     }
 
     fn blocking_pool(&self) -> BlockingPool {
@@ -485,6 +693,27 @@ fn new_driver(workers: usize, start_paused: bool) -> io::Result<Driver> {
     Ok(Driver::new(reactor, timer, workers))
 }
 
+/// How the builder reaches a scheduler's watchdog.
+trait WatchdogOf {
+    fn watchdog(&self) -> &crate::observe::watchdog::Watchdog;
+}
+
+impl WatchdogOf for scheduler::Shared {
+    fn watchdog(&self) -> &crate::observe::watchdog::Watchdog {
+        &self.watchdog
+    }
+}
+
+impl WatchdogOf for current_thread::Shared {
+    fn watchdog(&self) -> &crate::observe::watchdog::Watchdog {
+        &self.watchdog
+    }
+}
+
+fn hook<F: Fn(&TaskMeta) + Send + Sync + 'static>(f: F) -> TaskHook {
+    Arc::new(f)
+}
+
 fn invalid(msg: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg)
 }
@@ -499,6 +728,7 @@ impl fmt::Debug for Builder {
             .field("thread_name", &self.thread_name)
             .field("thread_stack_size", &self.thread_stack_size)
             .field("thread_keep_alive", &self.keep_alive)
-            .finish()
+            .field("stall_threshold", &self.stall_threshold)
+            .finish_non_exhaustive()
     }
 }

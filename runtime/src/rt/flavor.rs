@@ -10,6 +10,7 @@ use crate::driver::Driver;
 use crate::scheduler::{self, worker};
 use crate::task_core::JoinHandle;
 use std::future::Future;
+use std::panic::Location;
 use std::time::Instant;
 
 /// The scheduler of one runtime.
@@ -28,14 +29,18 @@ impl Scheduler {
     }
 
     /// Spawns `future` as a task (boxing was decided by the caller).
-    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         match self {
-            Scheduler::MultiThread(h) => h.spawn(future),
-            Scheduler::CurrentThread(h) => h.spawn(future),
+            Scheduler::MultiThread(h) => h.spawn(future, spawned_at),
+            Scheduler::CurrentThread(h) => h.spawn(future, spawned_at),
         }
     }
 

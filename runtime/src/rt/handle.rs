@@ -4,10 +4,13 @@
 use super::context::{self, EnterGuard, TryCurrentError};
 use super::flavor::Scheduler;
 use super::implicit_local::ImplicitLocal;
+use super::metrics::RuntimeMetrics;
 use crate::blocking::BlockingSpawner;
+use crate::observe::dump::Dump;
 use crate::task_core::JoinHandle;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::sync::Arc;
 
 /// A handle to a runtime: spawn tasks onto it, block on futures with it,
@@ -77,6 +80,51 @@ impl Handle {
         context::with_current(Handle::clone)
     }
 
+    /// The runtime's counters: tasks, queues, the IO driver, the blocking
+    /// pool, and per worker polls, steals, parks, busy time and poll times.
+    /// Cheap; reading it never blocks a worker.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Builder::new().worker_threads(2).build().unwrap();
+    /// let metrics = rt.handle().metrics();
+    /// assert_eq!(metrics.num_workers(), 2);
+    /// println!("{} tasks alive", metrics.num_alive_tasks());
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::new(self.clone())
+    }
+
+    /// A snapshot of every live task of the runtime: id, spawn location,
+    /// state, polls and time since the last poll, the longest idle first
+    /// (see [`Dump`]). It reads the task list shard by shard and never waits
+    /// for tasks to yield, so it works while a worker is stuck.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use magpie_runtime as magpie;
+    /// let rt = magpie::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let sleeper = magpie::spawn(async {
+    ///         magpie_timer::sleep(std::time::Duration::from_secs(60)).await
+    ///     });
+    ///     magpie::task::yield_now().await;
+    ///     let dump = magpie::runtime::Handle::current().dump().await;
+    ///     assert!(dump.tasks().iter().any(|t| t.id() == sleeper.id()));
+    ///     sleeper.abort();
+    /// });
+    /// ```
+    pub async fn dump(&self) -> Dump {
+        let owned = match &self.inner.scheduler {
+            Scheduler::MultiThread(h) => &h.shared.owned,
+            Scheduler::CurrentThread(h) => h.shared.owned(),
+        };
+        Dump::capture(owned)
+    }
+
     /// Spawns a future onto this runtime; see [`crate::spawn`]. Works from any
     /// thread, inside the runtime or not.
     ///
@@ -93,22 +141,28 @@ impl Handle {
     ///     .unwrap();
     /// assert_eq!(rt.block_on(task).unwrap(), 3);
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        super::boxed_if_large!(future => self.spawn_task(future))
+        let spawned_at = Location::caller();
+        super::boxed_if_large!(future => self.spawn_task(future, spawned_at))
     }
 
     /// `spawn` once the future is small enough to move around (see
     /// [`super::BOX_FUTURE_THRESHOLD`]).
-    pub(crate) fn spawn_task<F>(&self, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn_task<F>(
+        &self,
+        future: F,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.scheduler.spawn(future)
+        self.inner.scheduler.spawn(future, spawned_at)
     }
 
     /// Runs `f` on the blocking pool; see [`crate::task::spawn_blocking`].
@@ -123,7 +177,21 @@ impl Handle {
     /// let task = handle.spawn_blocking(|| "x".repeat(3));
     /// assert_eq!(handle.block_on(task).unwrap(), "xxx");
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.spawn_blocking_at(f, Location::caller())
+    }
+
+    /// `spawn_blocking` for a closure spawned at `spawned_at`.
+    pub(crate) fn spawn_blocking_at<F, R>(
+        &self,
+        f: F,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -135,10 +203,11 @@ impl Handle {
             let _hold_clock = hold_clock;
             f()
         };
-        self.inner.blocking.spawn(f, || {
+        let enter = || -> crate::blocking::EnterRuntime {
             let handle = self.clone();
             Box::new(move || Box::new(handle.enter()))
-        })
+        };
+        self.inner.blocking.spawn(f, enter, spawned_at)
     }
 
     /// Runs `future` to completion on the calling thread, with this runtime

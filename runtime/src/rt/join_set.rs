@@ -343,6 +343,7 @@ impl<T: Send + 'static> JoinSet<T> {
     ///     assert_eq!(outcomes, [false, true]);
     /// });
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
@@ -373,6 +374,7 @@ impl<T: Send + 'static> JoinSet<T> {
     /// });
     /// assert_eq!(total, 60);
     /// ```
+    #[track_caller]
     pub fn spawn_on<F>(&mut self, future: F, handle: &super::Handle) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
@@ -404,6 +406,7 @@ impl<T: Send + 'static> JoinSet<T> {
     ///     assert_eq!(sums, [55, 210]);
     /// });
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
     where
         F: FnOnce() -> T + Send + 'static,

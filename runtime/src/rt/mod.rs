@@ -12,16 +12,19 @@ mod flavor;
 mod handle;
 mod implicit_local;
 mod join_set;
+mod metrics;
 mod runtime;
 
 pub use builder::Builder;
 pub use context::{EnterGuard, TryCurrentError};
 pub use handle::Handle;
 pub use join_set::JoinSet;
+pub use metrics::RuntimeMetrics;
 pub use runtime::Runtime;
 
 use crate::task_core::JoinHandle;
 use std::future::Future;
+use std::panic::Location;
 
 /// Futures larger than this many bytes are boxed at the public entry points
 /// (`spawn`, `block_on`) before being passed on. In debug builds each
@@ -75,20 +78,22 @@ pub(crate) use boxed_if_large;
 ///     assert_eq!(task.await.unwrap(), "hello");
 /// });
 /// ```
+#[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    boxed_if_large!(future => spawn_on_current(future))
+    let spawned_at = Location::caller();
+    boxed_if_large!(future => spawn_on_current(future, spawned_at))
 }
 
-fn spawn_on_current<F>(future: F) -> JoinHandle<F::Output>
+fn spawn_on_current<F>(future: F, spawned_at: &'static Location<'static>) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match context::with_current(|handle| handle.spawn_task(future)) {
+    match context::with_current(|handle| handle.spawn_task(future, spawned_at)) {
         Ok(join) => join,
         Err(e) => panic!("magpie::spawn: {e}"),
     }
@@ -116,12 +121,14 @@ where
 /// });
 /// assert_eq!(n, 55);
 /// ```
+#[track_caller]
 pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    match context::with_current(|handle| handle.spawn_blocking(f)) {
+    let spawned_at = Location::caller();
+    match context::with_current(|handle| handle.spawn_blocking_at(f, spawned_at)) {
         Ok(join) => join,
         Err(e) => panic!("{e}"),
     }

@@ -120,12 +120,14 @@ impl Runtime {
     /// let task = rt.spawn(async { "ran on a worker" });
     /// assert_eq!(rt.block_on(task).unwrap(), "ran on a worker");
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        super::boxed_if_large!(future => self.handle.spawn_task(future))
+        let spawned_at = std::panic::Location::caller();
+        super::boxed_if_large!(future => self.handle.spawn_task(future, spawned_at))
     }
 
     /// Runs `f` on this runtime's blocking pool; see
@@ -139,6 +141,7 @@ impl Runtime {
     /// let task = rt.spawn_blocking(|| (1..=5u64).product::<u64>());
     /// assert_eq!(rt.block_on(task).unwrap(), 120);
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,

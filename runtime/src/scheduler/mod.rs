@@ -18,6 +18,7 @@
 //! runtime (`rt`) or the blocking pool above it.
 
 mod idle;
+mod lifo;
 pub(crate) mod park;
 mod shutdown;
 pub(crate) mod worker;
@@ -27,13 +28,18 @@ mod loom_tests;
 
 use crate::callback::ThreadCallbacks;
 use crate::driver::Driver;
+use crate::observe::hooks::TaskHooks;
+use crate::observe::watchdog::{Watchdog, Watched};
+use crate::observe::worker_stats::WorkerStats;
 use crate::task_core::{self, list::OwnedTasks, Id, JoinHandle, Notified, RawTask, Schedule};
 use crossbeam_deque::{Injector, Stealer, Worker as LocalQueue};
 use idle::Idle;
+use lifo::LifoSlot;
 use park::Parker;
 use shutdown::Lifecycle;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
 use std::sync::Arc;
 
 pub(crate) type Task = Notified<Handle>;
@@ -44,6 +50,22 @@ pub(crate) struct Remote {
     pub(crate) stealer: Stealer<Task>,
     /// The worker sleeps on it; any thread may unpark it.
     pub(crate) parker: Parker,
+    /// The task the worker runs next; others take it only while the worker
+    /// is stalled.
+    pub(crate) lifo: LifoSlot,
+    /// The worker's counters and current poll (written by the worker).
+    pub(crate) stats: WorkerStats,
+    /// Set by the stall watchdog while the worker is stuck in one poll;
+    /// read by searching workers, which then take its LIFO task too.
+    stalled: AtomicBool,
+}
+
+impl Remote {
+    /// True while the watchdog considers the worker stalled.
+    pub(crate) fn is_stalled(&self) -> bool {
+        // Relaxed: a hint; taking the LIFO task is a swap either way.
+        self.stalled.load(Relaxed)
+    }
 }
 
 /// State shared by all workers of one runtime and every handle to it.
@@ -68,6 +90,11 @@ pub(crate) struct Shared {
     /// remote schedules. SeqCst: it orders against injector pushes (see
     /// `push_remote`).
     pub(crate) is_shutdown: AtomicBool,
+    /// The user's task hooks (read-only).
+    pub(crate) hooks: TaskHooks,
+    /// The stall watchdog's wake-up and shutdown (its thread is started by
+    /// the runtime when a stall threshold is set).
+    pub(crate) watchdog: Watchdog,
     /// `block_on` calls on this runtime whose thread is not asleep: they may
     /// still create work, so a paused clock must not auto-advance. Each such
     /// thread increments and decrements it; the idle check reads it.
@@ -88,6 +115,7 @@ impl Handle {
         driver: Driver,
         workers: usize,
         thread_callbacks: ThreadCallbacks,
+        hooks: TaskHooks,
     ) -> (Handle, Vec<worker::Core>) {
         let locals: Vec<LocalQueue<Task>> = (0..workers).map(|_| LocalQueue::new_fifo()).collect();
         let remotes = locals
@@ -95,6 +123,9 @@ impl Handle {
             .map(|local| Remote {
                 stealer: local.stealer(),
                 parker: Parker::new(),
+                lifo: LifoSlot::new(),
+                stats: WorkerStats::new(),
+                stalled: AtomicBool::new(false),
             })
             .collect();
         let handle = Handle {
@@ -106,6 +137,8 @@ impl Handle {
                 driver,
                 lifecycle: Lifecycle::new(workers),
                 thread_callbacks,
+                hooks,
+                watchdog: Watchdog::new(),
                 is_shutdown: AtomicBool::new(false),
                 block_on_busy: AtomicUsize::new(0),
             }),
@@ -135,12 +168,20 @@ impl Handle {
     /// Makes `future` a task of this scheduler and queues it (on this worker
     /// when called on one). After shutdown began the task is cancelled at
     /// once (see the protocol in `shutdown`).
-    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (owned, notified, join) = task_core::new_task(future, self.clone(), Id::next());
+        let (owned, notified, join) =
+            task_core::new_task(future, self.clone(), Id::next(), spawned_at);
+        // Before binding: a task bound to the list may already complete
+        // (and call the terminate hook) on another thread.
+        self.shared.hooks.spawned(owned.meta());
         if self.shared.owned.bind(owned) {
             worker::schedule(self, notified, false);
         } else {
@@ -190,7 +231,11 @@ impl Shared {
 
     /// True when some queue other workers can take from is non-empty.
     pub(crate) fn has_stealable_work(&self) -> bool {
-        !self.injector.is_empty() || self.remotes.iter().any(|r| !r.stealer.is_empty())
+        !self.injector.is_empty()
+            || self
+                .remotes
+                .iter()
+                .any(|r| !r.stealer.is_empty() || (r.is_stalled() && r.lifo.is_occupied()))
     }
 
     pub(crate) fn drain_injector(&self) {
@@ -259,6 +304,35 @@ impl Schedule for Handle {
     }
 
     fn release(&self, task: RawTask) -> bool {
+        self.shared.hooks.terminated(task.meta());
         self.shared.owned.remove(task)
+    }
+}
+
+impl Watched for Shared {
+    fn worker_stats(&self, worker: usize) -> &WorkerStats {
+        &self.remotes[worker].stats
+    }
+
+    fn num_workers(&self) -> usize {
+        Shared::num_workers(self)
+    }
+
+    fn all_parked(&self) -> bool {
+        self.idle.all_parked()
+    }
+
+    fn is_shutdown(&self) -> bool {
+        Shared::is_shutdown(self)
+    }
+
+    fn set_stalled(&self, worker: usize, stalled: bool) {
+        let remote = &self.remotes[worker];
+        // Relaxed: a hint for thieves (see `Remote::is_stalled`); the wake-up
+        // below is what makes them look.
+        remote.stalled.store(stalled, Relaxed);
+        if stalled && (!remote.stealer.is_empty() || remote.lifo.is_occupied()) {
+            self.notify_parked();
+        }
     }
 }

@@ -96,6 +96,7 @@ impl Handle {
         shared
             .is_shutdown
             .store(true, std::sync::atomic::Ordering::SeqCst);
+        shared.watchdog.shutdown();
         for worker in shared.idle.all_workers() {
             shared.unpark(worker);
         }

@@ -9,8 +9,10 @@
 //! runs, so such a wake can always borrow it (if it cannot, the task goes to
 //! the injector, which is always correct).
 
-use super::{Handle, Shared, Task};
+use super::{Handle, Remote, Shared, Task};
+use crate::clock;
 use crate::driver::{MaintenanceClock, Polled};
+use crate::observe::poll::poll_task;
 
 use crossbeam_deque::{Steal, Worker as LocalQueue};
 use std::cell::{Cell, RefCell};
@@ -30,7 +32,6 @@ const STEAL_ROUNDS: usize = 4;
 pub(crate) struct Core {
     index: usize,
     local: LocalQueue<Task>,
-    lifo: Option<Task>,
     tick: u32,
     is_searching: bool,
     /// True while this worker polls the driver: the tasks the events wake
@@ -47,7 +48,6 @@ impl Core {
         Core {
             index,
             local,
-            lifo: None,
             tick: 0,
             is_searching: false,
             defer_notify: false,
@@ -101,7 +101,7 @@ fn schedule_local(shared: &Shared, core: &mut Core, task: Task, is_yield: bool) 
     let pushed = if is_yield {
         core.local.push(task);
         true
-    } else if let Some(prev) = core.lifo.replace(task) {
+    } else if let Some(prev) = shared.remotes[core.index].lifo.replace(task) {
         core.local.push(prev);
         true
     } else {
@@ -156,8 +156,8 @@ pub(crate) fn run(handle: Handle, core: Core) {
 
     // Shutdown: drop our queued references; the owned-task list drops the
     // futures themselves.
-    let mut core = ctx.core.borrow_mut();
-    drop(core.lifo.take());
+    let core = ctx.core.borrow_mut();
+    drop(shared.remotes[core.index].lifo.take());
     while let Some(task) = core.local.pop() {
         drop(task);
     }
@@ -182,8 +182,8 @@ fn next_task(ctx: &WorkerContext, shared: &Shared) -> Option<Task> {
             return Some(task);
         }
     }
-    let mut core = ctx.core.borrow_mut();
-    if let Some(task) = core.lifo.take() {
+    let core = ctx.core.borrow();
+    if let Some(task) = shared.remotes[core.index].lifo.take() {
         return Some(task);
     }
     if let Some(task) = core.local.pop() {
@@ -194,8 +194,13 @@ fn next_task(ctx: &WorkerContext, shared: &Shared) -> Option<Task> {
 
 fn steal_from_injector(core: &Core, shared: &Shared) -> Option<Task> {
     loop {
+        let before = core.local.len();
         match shared.injector.steal_batch_and_pop(&core.local) {
-            Steal::Success(task) => return Some(task),
+            Steal::Success(task) => {
+                let stolen = core.local.len().saturating_sub(before) + 1;
+                shared.remotes[core.index].stats.stole(stolen as u64);
+                return Some(task);
+            }
             Steal::Empty => return None,
             Steal::Retry => continue,
         }
@@ -220,14 +225,25 @@ fn search(ctx: &WorkerContext, shared: &Shared) -> Option<Task> {
             if victim == core.index {
                 continue;
             }
+            let remote = &shared.remotes[victim];
             loop {
-                match shared.remotes[victim]
-                    .stealer
-                    .steal_batch_and_pop(&core.local)
-                {
-                    Steal::Success(task) => return Some(task),
+                let before = core.local.len();
+                match remote.stealer.steal_batch_and_pop(&core.local) {
+                    Steal::Success(task) => {
+                        let stolen = core.local.len().saturating_sub(before) + 1;
+                        shared.remotes[core.index].stats.stole(stolen as u64);
+                        return Some(task);
+                    }
                     Steal::Empty => break,
                     Steal::Retry => continue,
+                }
+            }
+            // A stalled worker cannot run the task it was about to run
+            // next: take that too.
+            if remote.is_stalled() {
+                if let Some(task) = remote.lifo.take() {
+                    shared.remotes[core.index].stats.stole(1);
+                    return Some(task);
                 }
             }
         }
@@ -240,8 +256,9 @@ fn search(ctx: &WorkerContext, shared: &Shared) -> Option<Task> {
 }
 
 fn run_task(ctx: &WorkerContext, shared: &Shared, task: Task) {
-    {
+    let index = {
         let mut core = ctx.core.borrow_mut();
+        let index = core.index;
         if core.is_searching {
             core.is_searching = false;
             // The last searcher to find work wakes another worker, which
@@ -251,15 +268,19 @@ fn run_task(ctx: &WorkerContext, shared: &Shared, task: Task) {
                 shared.notify_parked();
             }
         }
-    }
-    magpie_coop::budget(|| task.run());
+        index
+    };
+    let remote = &shared.remotes[index];
+    poll(shared, remote, task);
 
     // Follow the chain of tasks the one we ran woke, up to the cap.
     let mut lifo_polls = 0;
     loop {
         let next = {
-            let mut core = ctx.core.borrow_mut();
-            let Some(task) = core.lifo.take() else { return };
+            let core = ctx.core.borrow();
+            let Some(task) = remote.lifo.take() else {
+                return;
+            };
             if lifo_polls >= MAX_LIFO_POLLS || shared.is_shutdown() {
                 // Cap reached: the LIFO task joins the back of the queue
                 // where others can steal it.
@@ -271,8 +292,15 @@ fn run_task(ctx: &WorkerContext, shared: &Shared, task: Task) {
             task
         };
         lifo_polls += 1;
-        magpie_coop::budget(|| next.run());
+        poll(shared, remote, next);
     }
+}
+
+/// Polls `task` on this worker (`remote` is its own), with its counters,
+/// stall tracking and hooks.
+fn poll(shared: &Shared, remote: &Remote, task: Task) {
+    let raw = task.raw();
+    poll_task(&remote.stats, &shared.hooks, raw, || task.run());
 }
 
 fn park(ctx: &WorkerContext, shared: &Shared) {
@@ -295,6 +323,8 @@ fn park(ctx: &WorkerContext, shared: &Shared) {
         }
         return;
     }
+    let stats = &shared.remotes[index].stats;
+    stats.park(clock::now_ns());
     // With a paused clock, the last thread to go idle lets the driver's
     // holder decide on an auto-advance.
     shared.nudge_paused_driver();
@@ -315,6 +345,9 @@ fn park(ctx: &WorkerContext, shared: &Shared) {
         parker.park();
     }
     let notified = woke_in_driver.unwrap_or_else(|| shared.idle.transition_from_parked(index));
+    stats.unpark(clock::now_ns());
+    // Counted awake above: the stall watchdog may need to look again.
+    shared.watchdog.worker_awake();
     let mut core = ctx.core.borrow_mut();
     core.is_searching = notified;
     // The poll queued more than this worker runs next: one wake-up for the

@@ -54,6 +54,11 @@ impl Id {
     pub(crate) fn as_u64(self) -> u64 {
         self.0.get()
     }
+
+    /// The id whose `as_u64` is `v`; `None` for 0, which no task has.
+    pub(crate) fn from_u64(v: u64) -> Option<Id> {
+        NonZeroU64::new(v).map(Id)
+    }
 }
 
 impl fmt::Display for Id {

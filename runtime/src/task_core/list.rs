@@ -6,11 +6,16 @@
 //! rarely take the same lock. Each shard's lock guards the `owned` pointers
 //! of the tasks in it; a task is in the shard `id % shards`.
 //! Writers: `bind` (spawn), `remove` (completion), `close_and_shutdown_all`
-//! (runtime shutdown). Nobody reads the links without the shard lock.
+//! (runtime shutdown). Nobody reads the links without the shard lock; dumps
+//! walk a shard's list under its lock (`for_each`).
+//!
+//! Each shard also counts the tasks bound to it and removed from it, for the
+//! runtime's metrics: written under the shard lock, read without it.
 
 use super::raw::{Header, RawTask};
 use parking_lot::Mutex;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// The links of one task in its shard's list.
 #[derive(Default)]
@@ -29,8 +34,17 @@ struct Shard {
 // tasks are Send.
 unsafe impl Send for Shard {}
 
+struct ShardSlot {
+    list: Mutex<Shard>,
+    /// Tasks ever bound, and ever unlinked. Written only under `list`'s lock
+    /// (so a load-and-store counts); read by metrics without it. Relaxed:
+    /// counts only, nothing is published through them.
+    bound: AtomicU64,
+    removed: AtomicU64,
+}
+
 pub(crate) struct OwnedTasks {
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[ShardSlot]>,
     mask: u64,
 }
 
@@ -39,28 +53,67 @@ impl OwnedTasks {
         let n = (workers * 4).next_power_of_two().max(4);
         OwnedTasks {
             shards: (0..n)
-                .map(|_| {
-                    Mutex::new(Shard {
+                .map(|_| ShardSlot {
+                    list: Mutex::new(Shard {
                         head: None,
                         closed: false,
-                    })
+                    }),
+                    bound: AtomicU64::new(0),
+                    removed: AtomicU64::new(0),
                 })
                 .collect(),
             mask: n as u64 - 1,
         }
     }
 
-    fn shard(&self, task: RawTask) -> &Mutex<Shard> {
+    fn shard(&self, task: RawTask) -> &ShardSlot {
         &self.shards[(task.id().as_u64() & self.mask) as usize]
+    }
+
+    /// Tasks ever bound (spawned onto the runtime).
+    pub(crate) fn spawned_count(&self) -> u64 {
+        self.shards.iter().map(|s| s.bound.load(Relaxed)).sum()
+    }
+
+    /// Tasks bound and not yet unlinked. Read shard by shard without locks,
+    /// so only exact while nothing spawns or completes.
+    pub(crate) fn alive_count(&self) -> usize {
+        let (bound, removed) = self.shards.iter().fold((0u64, 0u64), |(b, r), s| {
+            // Removed first: a removal is counted after its bind, so this
+            // order never sees more removals than binds in one shard.
+            let removed = s.removed.load(Relaxed);
+            (b + s.bound.load(Relaxed), r + removed)
+        });
+        bound.saturating_sub(removed) as usize
+    }
+
+    /// Calls `f` with the header of every task in the list, one shard at a
+    /// time under its lock (so `f` must not spawn or complete tasks).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Header)) {
+        for slot in self.shards.iter() {
+            let shard = slot.list.lock();
+            let mut next = shard.head;
+            while let Some(ptr) = next {
+                // SAFETY: the shard lock is held, so every task linked in it
+                // is alive (the list holds a reference) and its links are
+                // stable.
+                unsafe {
+                    f(ptr.as_ref());
+                    next = (*ptr.as_ref().owned.get()).next;
+                }
+            }
+        }
     }
 
     /// Takes ownership of one reference of `task`. Returns false (and keeps
     /// nothing) when the list is closed: the caller must shut the task down.
     pub(crate) fn bind(&self, task: RawTask) -> bool {
-        let mut shard = self.shard(task).lock();
+        let slot = self.shard(task);
+        let mut shard = slot.list.lock();
         if shard.closed {
             return false;
         }
+        slot.bound.store(slot.bound.load(Relaxed) + 1, Relaxed);
         let ptr = task.header_ptr();
         // SAFETY: we hold the shard lock, which guards the links of every
         // task in this shard, including the new one and the current head.
@@ -81,22 +134,28 @@ impl OwnedTasks {
     /// Unlinks `task` if it is still in the list; true when it was, in which
     /// case the list's reference now belongs to the caller.
     pub(crate) fn remove(&self, task: RawTask) -> bool {
-        let mut shard = self.shard(task).lock();
+        let slot = self.shard(task);
+        let mut shard = slot.list.lock();
         // SAFETY: shard lock held; see `bind`.
-        unsafe { unlink(&mut shard, task.header_ptr()) }
+        let unlinked = unsafe { unlink(&mut shard, task.header_ptr()) };
+        if unlinked {
+            slot.removed.store(slot.removed.load(Relaxed) + 1, Relaxed);
+        }
+        unlinked
     }
 
     /// Closes the list (later `bind`s fail) and shuts down every task in it.
     pub(crate) fn close_and_shutdown_all(&self) {
-        for shard in self.shards.iter() {
+        for slot in self.shards.iter() {
             loop {
                 let task = {
-                    let mut shard = shard.lock();
+                    let mut shard = slot.list.lock();
                     shard.closed = true;
                     match shard.head {
                         // SAFETY: shard lock held; the head is in this shard.
                         Some(head) => unsafe {
                             unlink(&mut shard, head);
+                            slot.removed.store(slot.removed.load(Relaxed) + 1, Relaxed);
                             RawTask::from_header(head)
                         },
                         None => break,

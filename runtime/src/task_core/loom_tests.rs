@@ -208,7 +208,8 @@ fn spawn(world: &Arc<World>, future: TestFuture) -> JoinHandle<Output> {
         world: world.clone(),
         released: Checked::new(false),
     };
-    let (owner, notified, join) = new_task(future, mock, Id::next());
+    let (owner, notified, join) =
+        new_task(future, mock, Id::next(), std::panic::Location::caller());
     world.owned.lock().unwrap().push(owner);
     world.queue.lock().unwrap().push_back(notified);
     join

@@ -14,8 +14,9 @@ mod harness;
 mod id;
 mod join_handle;
 pub(crate) mod list;
-mod raw;
+pub(crate) mod raw;
 pub(crate) mod state;
+mod stats;
 mod waker;
 mod yield_now;
 
@@ -25,6 +26,7 @@ mod loom_tests;
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join_handle::{AbortHandle, JoinHandle};
+pub use stats::TaskMeta;
 pub use yield_now::yield_now;
 
 pub(crate) use raw::RawTask;
@@ -75,6 +77,19 @@ impl<S: Schedule> Notified<S> {
         raw.run();
     }
 
+    /// The task's header.
+    pub(crate) fn raw(&self) -> RawTask {
+        self.raw
+    }
+
+    /// Gives up the queued reference as a bare pointer (a queue that stores
+    /// pointers); `from_raw` takes it back.
+    pub(crate) fn into_raw(self) -> RawTask {
+        let raw = self.raw;
+        std::mem::forget(self);
+        raw
+    }
+
     /// Drops the future without polling it (runtime closed), consuming the
     /// reference.
     pub(crate) fn shutdown(self) {
@@ -93,19 +108,20 @@ impl<S: Schedule> Drop for Notified<S> {
     }
 }
 
-/// Creates a task queued once. Returns the owner's reference (for the
+/// Creates a task queued once, spawned at `spawned_at`. Returns the owner's reference (for the
 /// owned-task list), the queued reference, and the join handle.
 pub(crate) fn new_task<F, S>(
     future: F,
     scheduler: S,
     id: Id,
+    spawned_at: &'static std::panic::Location<'static>,
 ) -> (RawTask, Notified<S>, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let raw = raw::Cell::allocate(future, scheduler, id, 3);
+    let raw = raw::Cell::allocate(future, scheduler, id, spawned_at, 3);
     // SAFETY: three references were counted: owner, queue, join handle; the
     // output type is F::Output.
     unsafe { (raw, Notified::from_raw(raw), JoinHandle::new(raw)) }
@@ -124,13 +140,14 @@ pub(crate) unsafe fn new_local_task<F, S>(
     future: F,
     scheduler: S,
     id: Id,
+    spawned_at: &'static std::panic::Location<'static>,
 ) -> (RawTask, Notified<S>, JoinHandle<F::Output>)
 where
     F: Future + 'static,
     F::Output: 'static,
     S: Schedule,
 {
-    let raw = raw::Cell::allocate(future, scheduler, id, 3);
+    let raw = raw::Cell::allocate(future, scheduler, id, spawned_at, 3);
     // SAFETY: three references were counted: owner, queue, join handle; the
     // output type is F::Output.
     unsafe { (raw, Notified::from_raw(raw), JoinHandle::new(raw)) }
@@ -142,13 +159,14 @@ pub(crate) fn new_unowned_task<F, S>(
     future: F,
     scheduler: S,
     id: Id,
+    spawned_at: &'static std::panic::Location<'static>,
 ) -> (Notified<S>, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let raw = raw::Cell::allocate(future, scheduler, id, 2);
+    let raw = raw::Cell::allocate(future, scheduler, id, spawned_at, 2);
     // SAFETY: two references were counted: queue and join handle.
     unsafe { (Notified::from_raw(raw), JoinHandle::new(raw)) }
 }

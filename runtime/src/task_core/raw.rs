@@ -15,9 +15,11 @@
 use super::harness;
 use super::list::Pointers;
 use super::state::State;
+use super::stats::{TaskMeta, TaskStats};
 use super::{Id, Schedule};
 use std::cell::UnsafeCell;
 use std::future::Future;
+use std::panic::Location;
 use std::ptr::NonNull;
 use std::task::Waker;
 
@@ -27,6 +29,10 @@ pub(crate) struct Header {
     pub(crate) state: State,
     pub(crate) vtable: &'static Vtable,
     pub(crate) id: Id,
+    /// Where the task was spawned (`#[track_caller]` on every spawn path).
+    pub(crate) spawned_at: &'static Location<'static>,
+    /// Poll count and time, for dumps.
+    pub(crate) stats: TaskStats,
     /// Links in the owned-task list. Guarded by that list's shard lock.
     pub(crate) owned: UnsafeCell<Pointers>,
 }
@@ -81,13 +87,22 @@ where
         shutdown: harness::shutdown::<F, S>,
     };
 
-    /// Allocates a task holding `refs` references, queued once.
-    pub(crate) fn allocate(future: F, scheduler: S, id: Id, refs: usize) -> RawTask {
+    /// Allocates a task holding `refs` references, queued once, spawned at
+    /// `spawned_at`.
+    pub(crate) fn allocate(
+        future: F,
+        scheduler: S,
+        id: Id,
+        spawned_at: &'static Location<'static>,
+        refs: usize,
+    ) -> RawTask {
         let cell = Box::new(Cell {
             header: Header {
                 state: State::new(refs),
                 vtable: &Self::VTABLE,
                 id,
+                spawned_at,
+                stats: TaskStats::new(),
                 owned: UnsafeCell::new(Pointers::default()),
             },
             scheduler,
@@ -137,6 +152,12 @@ impl RawTask {
 
     pub(crate) fn id(&self) -> Id {
         self.header().id
+    }
+
+    /// The task's id and spawn location, for hooks.
+    pub(crate) fn meta(&self) -> TaskMeta {
+        let header = self.header();
+        TaskMeta::new(header.id, header.spawned_at)
     }
 
     /// Consumes one reference.
