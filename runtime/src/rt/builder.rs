@@ -513,7 +513,7 @@ impl Builder {
     ///     })
     ///     .build()
     ///     .unwrap();
-    /// rt.block_on(magpie::spawn(async { std::thread::sleep(Duration::from_millis(50)) }))
+    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) }))
     ///     .unwrap();
     /// ```
     pub fn on_stall<F: Fn(&Stall) + Send + Sync + 'static>(&mut self, f: F) -> &mut Self {

@@ -160,6 +160,12 @@ where
 {
     let ptr = NonNull::from(&cell.header);
     let prev = cell.header.state.transition_to_complete();
+    // Leave the owner's list before waking the joiner: whoever the output
+    // wakes sees the task gone from the runtime (metrics, dumps, the
+    // terminate hook has run).
+    // SAFETY: ptr is live (we hold a reference).
+    let raw = unsafe { RawTask::from_header(ptr) };
+    let released = cell.scheduler.release(raw);
     if !prev.is_join_interested() {
         // Nobody will read the output: drop it here; a panicking destructor
         // must not escape into the worker.
@@ -177,9 +183,6 @@ where
             drop(unsafe { (*cell.join_waker.get()).take() });
         }
     }
-    // SAFETY: ptr is live (we hold a reference).
-    let raw = unsafe { RawTask::from_header(ptr) };
-    let released = cell.scheduler.release(raw);
     let refs = 1 + usize::from(released);
     if cell.header.state.ref_dec(refs) {
         // SAFETY: those were the last references.
