@@ -10,8 +10,10 @@
 //! panics; a socket keeps the reactor it was created with.
 
 mod addr;
+mod half;
 mod lookup_host;
 mod sealed;
+mod stream_io;
 pub mod tcp;
 mod to_socket_addrs;
 mod udp;
