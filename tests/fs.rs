@@ -173,7 +173,10 @@ async fn a_failed_write_is_reported_by_flush() {
                                                      // The write is handed to the pool and reported as taken ...
     assert_eq!(file.write(b"nope").await.unwrap(), 4);
     // ... and its failure comes back from the flush, once.
-    assert!(file.flush().await.is_err(), "the failed write must be reported");
+    assert!(
+        file.flush().await.is_err(),
+        "the failed write must be reported"
+    );
     file.flush().await.unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), b"data");
 }

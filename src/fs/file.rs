@@ -297,9 +297,8 @@ impl Inner {
     }
 
     fn poll_complete_inflight(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        match ready!(self.poll_flush(cx)) {
-            Err(error) => self.last_write_err = Some(error.kind()),
-            Ok(()) => {}
+        if let Err(error) = ready!(self.poll_flush(cx)) {
+            self.last_write_err = Some(error.kind());
         }
         Poll::Ready(())
     }
@@ -373,11 +372,10 @@ impl AsyncRead for File {
                         };
                         return Poll::Ready(result.map(|_| buf.copy_to(dst)));
                     }
-                    Some(Ok(Operation::Write(result))) => {
-                        if let Err(error) = result {
-                            inner.last_write_err = Some(error.kind());
-                        }
+                    Some(Ok(Operation::Write(Err(error)))) => {
+                        inner.last_write_err = Some(error.kind());
                     }
+                    Some(Ok(Operation::Write(Ok(())))) => {}
                     Some(Ok(Operation::Seek(_))) => inner.pending_seek = None,
                 },
             }
@@ -485,7 +483,8 @@ impl AsyncSeek for File {
                         return Poll::Ready(Err(error));
                     }
                     Some(Ok(Operation::Seek(result))) => {
-                        if inner.pending_seek.take() == Some(pos) {
+                        let ours = inner.pending_seek.take() == Some(pos);
+                        if ours {
                             return Poll::Ready(result);
                         }
                         // Another position's seek (a dropped future's): start ours.

@@ -49,7 +49,7 @@ async fn main() -> std::io::Result<()> {
 macro_rules! addr_methods {
     (TcpStream, $split:literal, $half:literal) => {
         #[doc = concat!(
-            "See [`", stringify!($stream), r#"::peer_addr`].
+            r#"See [`TcpStream::peer_addr`].
 
 # Examples
 
@@ -68,7 +68,7 @@ macro_rules! addr_methods {
         }
 
         #[doc = concat!(
-            "See [`", stringify!($stream), r#"::local_addr`].
+            r#"See [`TcpStream::local_addr`].
 
 # Examples
 
