@@ -348,3 +348,21 @@ async fn from_std_wraps_standard_sockets() {
         .unwrap();
     assert_eq!(&peeked, b"z");
 }
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[magpie::test]
+async fn peer_credentials_name_this_process() {
+    let path = TempPath::new("cred");
+    let listener = UnixListener::bind(path.path()).expect("bind");
+    let client = bounded("connect", UnixStream::connect(path.path()))
+        .await
+        .unwrap();
+    let (server, _) = bounded("accept", listener.accept()).await.unwrap();
+    let me = Some(std::process::id() as i32);
+    assert_eq!(client.peer_cred().unwrap().pid(), me);
+    assert_eq!(server.peer_cred().unwrap().pid(), me);
+    assert_eq!(
+        client.peer_cred().unwrap().uid(),
+        server.peer_cred().unwrap().uid()
+    );
+}

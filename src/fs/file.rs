@@ -41,6 +41,9 @@ use crate::task::{spawn_blocking, JoinHandle};
 /// and to see their errors. Dropping a file with a write in flight does not lose the
 /// write: it finishes on the pool.
 ///
+/// Reading, writing or seeking starts blocking work, so (like every `magpie::fs`
+/// future) it panics outside a magpie runtime; [`File::from_std`] itself needs none.
+///
 /// # Examples
 ///
 /// ```

@@ -9,6 +9,8 @@ mod listener;
 mod split;
 mod split_owned;
 mod stream;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod ucred;
 
 pub use datagram::UnixDatagram;
 pub use listener::UnixListener;
@@ -17,3 +19,5 @@ pub use split_owned::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 /// The address of a Unix socket: a path, or unnamed (the standard library's type).
 pub use std::os::unix::net::SocketAddr;
 pub use stream::UnixStream;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use ucred::UCred;

@@ -174,6 +174,13 @@ impl UnixStream {
         self.io.source().peer_addr()
     }
 
+    /// The credentials (user, group, process) of the peer, as the kernel recorded them
+    /// at connect time (Linux and Android: `SO_PEERCRED`).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn peer_cred(&self) -> io::Result<crate::net::unix::UCred> {
+        crate::net::unix::ucred::peer_cred(self.io.source().as_raw_fd())
+    }
+
     /// Takes the socket's pending error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.source().take_error()
