@@ -343,3 +343,35 @@ async fn copy_rename_links_and_metadata() {
         .readonly());
     fs::remove_file(dir.join("renamed")).await.unwrap();
 }
+
+#[magpie::test]
+async fn an_abandoned_seek_does_not_answer_the_next_one() {
+    let dir = TempDir::new("abandoned-seek");
+    let path = dir.join("digits.txt");
+    fs::write(&path, b"0123456789").await.unwrap();
+    let mut file = File::open(&path).await.unwrap();
+    {
+        // Start a seek (its blocking call is now in flight) and drop it unanswered.
+        let seek = file.seek(SeekFrom::Start(8));
+        futures::pin_mut!(seek);
+        let _ = futures::poll!(seek);
+    }
+    assert_eq!(file.seek(SeekFrom::Start(2)).await.unwrap(), 2);
+    let mut two = [0; 2];
+    file.read_exact(&mut two).await.unwrap();
+    assert_eq!(&two, b"23");
+}
+
+#[magpie::test(flavor = "current_thread")]
+async fn files_work_on_the_current_thread_runtime() {
+    let dir = TempDir::new("current-thread");
+    let path = dir.join("f.txt");
+    let mut file = File::create(&path).await.unwrap();
+    file.write_all(b"one thread").await.unwrap();
+    file.flush().await.unwrap();
+    assert_eq!(fs::read_to_string(&path).await.unwrap(), "one thread");
+    let mut entries = fs::read_dir(dir.path()).await.unwrap();
+    let entry = entries.next_entry().await.unwrap().expect("one entry");
+    assert_eq!(entry.file_name(), "f.txt");
+    assert!(entries.next_entry().await.unwrap().is_none());
+}
