@@ -375,3 +375,14 @@ async fn files_work_on_the_current_thread_runtime() {
     assert_eq!(entry.file_name(), "f.txt");
     assert!(entries.next_entry().await.unwrap().is_none());
 }
+
+/// The handles move between tasks and threads, as tokio's do.
+#[test]
+fn handles_are_send_sync_and_unpin() {
+    fn check<T: Send + Sync + Unpin>() {}
+    check::<File>();
+    check::<fs::ReadDir>();
+    check::<fs::DirEntry>();
+    check::<OpenOptions>();
+    check::<fs::DirBuilder>();
+}

@@ -366,3 +366,15 @@ async fn peer_credentials_name_this_process() {
         server.peer_cred().unwrap().uid()
     );
 }
+
+/// The sockets and owned halves move between tasks and threads, as tokio's do.
+#[test]
+fn sockets_are_send_sync_and_unpin() {
+    fn check<T: Send + Sync + Unpin>() {}
+    check::<UnixListener>();
+    check::<UnixStream>();
+    check::<UnixDatagram>();
+    check::<magpie::net::unix::OwnedReadHalf>();
+    check::<magpie::net::unix::OwnedWriteHalf>();
+    check::<magpie::net::unix::ReadHalf<'static>>();
+}
