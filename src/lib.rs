@@ -78,10 +78,12 @@ pub mod io {
     pub use magpie_io::*;
 }
 
-/// TCP and UDP sockets driven by the runtime's reactor.
+/// TCP, UDP and Unix sockets driven by the runtime's reactor.
 pub mod net {
     pub use magpie_io_driver::net::*;
 }
+
+pub mod fs;
 
 /// The guide `docs/tasks-futures-coroutines.md`, attached here only so that
 /// `cargo test --doc` compiles and runs its snippets.

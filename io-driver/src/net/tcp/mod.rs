@@ -2,7 +2,6 @@
 //! reading and a writing half (borrowed with [`TcpStream::split`], owned with
 //! [`TcpStream::into_split`]).
 
-mod half;
 mod listener;
 mod queue_hint;
 mod split;

@@ -20,6 +20,8 @@
 use std::io;
 use std::sync::atomic::{AtomicU8, Ordering};
 
+use crate::net::stream_io::{read_plain, Received};
+
 /// [`QueueHint`] states.
 const UNTRIED: u8 = 0;
 const ON: u8 = 1;
@@ -76,24 +78,13 @@ impl QueueHint {
     }
 }
 
-/// The outcome of one successful read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Received {
-    /// Bytes copied into the buffer.
-    pub(crate) len: usize,
-    /// The read left the socket's receive queue empty, so the next one would block
-    /// until a new event (the peer's close is not counted as empty: the next read must
-    /// still run to return `Ok(0)`).
-    pub(crate) drained: bool,
-}
-
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod imp {
     use std::io;
     use std::mem::{size_of, size_of_val, MaybeUninit};
     use std::os::fd::RawFd;
 
-    use super::Received;
+    use crate::net::stream_io::Received;
 
     /// Asks the kernel to attach the receive-queue count to every `recvmsg` on `fd`.
     /// Returns whether it agreed (kernels before 4.18 do not know the option).
@@ -176,16 +167,6 @@ mod imp {
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use imp::{enable, recv};
-
-/// Reads into `buf` with a plain `read`; only a short read counts as draining.
-pub(crate) fn read_plain(source: impl io::Read, buf: &mut [u8]) -> io::Result<Received> {
-    let mut source = source;
-    let len = source.read(buf)?;
-    Ok(Received {
-        len,
-        drained: len > 0 && len < buf.len(),
-    })
-}
 
 #[cfg(all(test, any(target_os = "linux", target_os = "android")))]
 mod tests {

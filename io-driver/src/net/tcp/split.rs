@@ -2,7 +2,7 @@
 //! [`TcpStream::split`]. The read half waits in the stream's reader slot, the write
 //! half in its writer slot, so both can be used at once.
 
-use super::half::{impl_async_read, impl_async_write, read_half_methods, write_half_methods};
+use crate::net::half::{impl_async_read, impl_async_write, read_half_methods, write_half_methods};
 use crate::net::TcpStream;
 
 /// The reading half of a borrowed [`TcpStream`].
@@ -64,7 +64,7 @@ impl<'a> ReadHalf<'a> {
         ReadHalf { stream }
     }
 
-    read_half_methods!("TcpStream::split(&mut server)");
+    read_half_methods!(TcpStream, "TcpStream::split(&mut server)");
 }
 
 impl<'a> WriteHalf<'a> {
@@ -72,7 +72,7 @@ impl<'a> WriteHalf<'a> {
         WriteHalf { stream }
     }
 
-    write_half_methods!("TcpStream::split(&mut server)");
+    write_half_methods!(TcpStream, "TcpStream::split(&mut server)");
 }
 
 impl_async_read!(ReadHalf<'_>);

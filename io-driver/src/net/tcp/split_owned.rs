@@ -8,7 +8,7 @@ use std::fmt;
 use std::net::Shutdown;
 use std::sync::Arc;
 
-use super::half::{impl_async_read, impl_async_write, read_half_methods, write_half_methods};
+use crate::net::half::{impl_async_read, impl_async_write, read_half_methods, write_half_methods};
 use crate::net::TcpStream;
 
 /// The owned reading half of a [`TcpStream`].
@@ -157,7 +157,7 @@ impl OwnedReadHalf {
         Ok(stream)
     }
 
-    read_half_methods!("server.into_split()");
+    read_half_methods!(TcpStream, "server.into_split()");
 }
 
 impl OwnedWriteHalf {
@@ -217,7 +217,7 @@ impl OwnedWriteHalf {
         self.shutdown_on_drop = false;
     }
 
-    write_half_methods!("server.into_split()");
+    write_half_methods!(TcpStream, "server.into_split()");
 }
 
 impl Drop for OwnedWriteHalf {

@@ -5,8 +5,7 @@
 //! reader and writer *slots*; `readable`, `writable` and `peek` take `&self` and wait in
 //! its *list*, so any number of tasks may await them at once.
 
-use std::future::poll_fn;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -15,11 +14,11 @@ use std::task::{Context, Poll};
 use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::context;
-use crate::net::tcp::queue_hint::{QueueHint, Received};
+use crate::net::stream_io::{Received, StreamIo, StreamSource};
+use crate::net::tcp::queue_hint::QueueHint;
 use crate::net::tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::net::{addr, ToSocketAddrs};
 use crate::ready::Direction;
-use crate::registered_source::RegisteredSource;
 use crate::ReactorHandle;
 
 /// A TCP connection.
@@ -56,9 +55,9 @@ use crate::ReactorHandle;
 /// ```
 #[derive(Debug)]
 pub struct TcpStream {
-    io: RegisteredSource<mio::net::TcpStream>,
-    /// Whether reads learn the receive-queue count from the kernel (`TCP_INQ`).
-    queue_hint: QueueHint,
+    /// The registered socket; its read state is whether reads learn the
+    /// receive-queue count from the kernel (`TCP_INQ`, see [`QueueHint`]).
+    io: StreamIo<mio::net::TcpStream>,
 }
 
 impl TcpStream {
@@ -128,8 +127,7 @@ impl TcpStream {
         handle: ReactorHandle,
     ) -> io::Result<TcpStream> {
         Ok(TcpStream {
-            io: RegisteredSource::with_handle(stream, handle)?,
-            queue_hint: QueueHint::new(),
+            io: StreamIo::with_handle(stream, handle)?,
         })
     }
 
@@ -160,8 +158,7 @@ impl TcpStream {
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         Ok(TcpStream {
-            io: RegisteredSource::new(mio::net::TcpStream::from_std(stream))?,
-            queue_hint: QueueHint::new(),
+            io: StreamIo::new(mio::net::TcpStream::from_std(stream))?,
         })
     }
 
@@ -581,11 +578,7 @@ impl TcpStream {
     /// }
     /// ```
     pub async fn readable(&self) -> io::Result<()> {
-        self.io
-            .registration()
-            .readiness(Direction::Read)
-            .await
-            .map(drop)
+        self.io.readable().await
     }
 
     /// Waits until the stream may be writable (see [`TcpStream::readable`]).
@@ -616,11 +609,7 @@ impl TcpStream {
     /// }
     /// ```
     pub async fn writable(&self) -> io::Result<()> {
-        self.io
-            .registration()
-            .readiness(Direction::Write)
-            .await
-            .map(drop)
+        self.io.writable().await
     }
 
     /// Reads without waiting: `WouldBlock` if no data is available now.
@@ -653,9 +642,7 @@ impl TcpStream {
     /// }
     /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Direction::Read, || Read::read(&mut self.io.source(), buf))
+        self.io.try_read(buf)
     }
 
     /// Writes without waiting: `WouldBlock` if the socket cannot take data now.
@@ -681,35 +668,20 @@ impl TcpStream {
     /// }
     /// ```
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.registration().try_io(Direction::Write, || {
-            Write::write(&mut self.io.source(), buf)
-        })
+        self.io.try_write(buf)
     }
 
     // The `*_inner` methods below take `&self` but wait in the reader or writer slot:
     // only the stream's one reader (`&mut self`, or the read half) and one writer may
-    // call them.
+    // call them (see [`StreamIo`]).
 
+    #[inline]
     pub(crate) fn poll_read_inner(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        self.io
-            .registration()
-            .poll_io_drained(cx, Direction::Read, || self.receive(buf), |r| r.drained)
-            .map_ok(|received| received.len)
-    }
-
-    /// One read into `buf`, with the kernel's word on whether it emptied the queue
-    /// once the stream has it.
-    fn receive(&self, buf: &mut [u8]) -> io::Result<Received> {
-        use std::os::fd::AsRawFd;
-        let source = self.io.source();
-        self.queue_hint.receive(source, source.as_raw_fd(), buf)
+        self.io.poll_read(cx, buf)
     }
 
     pub(crate) fn poll_read_vectored_inner(
@@ -717,24 +689,16 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.registration().poll_io(cx, Direction::Read, || {
-            Read::read_vectored(&mut self.io.source(), bufs)
-        })
+        self.io.poll_read_vectored(cx, bufs)
     }
 
+    #[inline]
     pub(crate) fn poll_write_inner(
         &self,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        self.io
-            .registration()
-            .poll_stream_transfer(cx, Direction::Write, buf.len(), || {
-                Write::write(&mut self.io.source(), buf)
-            })
+        self.io.poll_write(cx, buf)
     }
 
     pub(crate) fn poll_write_vectored_inner(
@@ -742,48 +706,39 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.registration().poll_io(cx, Direction::Write, || {
-            Write::write_vectored(&mut self.io.source(), bufs)
-        })
+        self.io.poll_write_vectored(cx, bufs)
     }
 
     pub(crate) async fn read_inner(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read_inner(cx, buf)).await
+        self.io.read(buf).await
     }
 
     pub(crate) async fn read_exact_inner(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match self.read_inner(&mut buf[filled..]).await? {
-                0 => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the peer closed the connection before the buffer was filled",
-                    ))
-                }
-                read => filled += read,
-            }
-        }
-        Ok(filled)
+        self.io.read_exact(buf).await
     }
 
     pub(crate) async fn write_inner(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write_inner(cx, buf)).await
+        self.io.write(buf).await
     }
 
-    pub(crate) async fn write_all_inner(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write_inner(buf).await? {
-                0 => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::WriteZero,
-                        "the socket accepted no bytes of a non-empty write",
-                    ))
-                }
-                written => buf = &buf[written..],
-            }
-        }
-        Ok(())
+    pub(crate) async fn write_all_inner(&self, buf: &[u8]) -> io::Result<()> {
+        self.io.write_all(buf).await
+    }
+}
+
+/// TCP reads ask the kernel whether they emptied the receive queue, once a stream
+/// has shown it reads full buffers (see [`QueueHint`]).
+impl StreamSource for mio::net::TcpStream {
+    type ReadState = QueueHint;
+
+    fn new_read_state() -> QueueHint {
+        QueueHint::new()
+    }
+
+    #[inline]
+    fn receive(&self, state: &QueueHint, buf: &mut [u8]) -> io::Result<Received> {
+        use std::os::fd::AsRawFd;
+        state.receive(self, self.as_raw_fd(), buf)
     }
 }
 

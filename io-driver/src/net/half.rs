@@ -1,16 +1,21 @@
-//! What the borrowed halves ([`ReadHalf`](super::ReadHalf), [`WriteHalf`](super::WriteHalf))
-//! and the owned halves ([`OwnedReadHalf`](super::OwnedReadHalf),
-//! [`OwnedWriteHalf`](super::OwnedWriteHalf)) have in common, written once: the methods each
-//! forwards to its stream, with their docs, and its `AsyncRead` / `AsyncWrite` impl. A half's
-//! `stream` field is a `&TcpStream` or an `Arc<TcpStream>`; both reach the stream by deref.
+//! What the split halves of every stream type have in common, written once: the
+//! borrowed halves (`ReadHalf`, `WriteHalf`, from `split`) and the owned halves
+//! (`OwnedReadHalf`, `OwnedWriteHalf`, from `into_split`) of [`TcpStream`](super::TcpStream)
+//! and of [`UnixStream`](super::UnixStream): the methods each forwards to its stream, with
+//! their docs, and its `AsyncRead` / `AsyncWrite` impl. A half's `stream` field is a
+//! `&Stream` or an `Arc<Stream>`; both reach the stream by deref.
 //!
-//! Each doc example makes the halves from `server` with the expression the macro is given
-//! (`TcpStream::split(&mut server)` or `server.into_split()`), so it shows the half it is on.
+//! Each macro takes the stream type's name (`TcpStream` or `UnixStream`: it picks the doc
+//! links, the examples' opening lines and the address type) and the expression that makes
+//! the halves from `server` in the doc examples (`TcpStream::split(&mut server)` or
+//! `server.into_split()`), so each example shows the half it is on.
+//!
+//! It uses only the stream's `pub(crate)` `*_inner` methods and its public ones.
 
 /// The opening lines of every example: a listener, a connected `client` and the accepted
 /// `server`, split by `$split` into `reader` and `writer`.
 macro_rules! example_prelude {
-    ($split:literal) => {
+    (TcpStream, $split:literal) => {
         concat!(
             r#"use magpie::net::{TcpListener, TcpStream};
 
@@ -24,13 +29,25 @@ async fn main() -> std::io::Result<()> {
             ";\n"
         )
     };
+    (UnixStream, $split:literal) => {
+        concat!(
+            r#"use magpie::net::UnixStream;
+
+#[magpie::main]
+async fn main() -> std::io::Result<()> {
+    let (mut client, mut server) = UnixStream::pair()?;
+    let (mut reader, mut writer) = "#,
+            $split,
+            ";\n"
+        )
+    };
 }
 
 /// `peer_addr` and `local_addr`, which both kinds of half have; `$half` names the half the
 /// doc examples call them on.
 #[rustfmt::skip] // rustfmt re-indents the raw strings in `concat!` on every run
 macro_rules! addr_methods {
-    ($split:literal, $half:literal) => {
+    (TcpStream, $split:literal, $half:literal) => {
         #[doc = concat!(
             r#"See [`TcpStream::peer_addr`].
 
@@ -38,7 +55,7 @@ macro_rules! addr_methods {
 
 ```
 "#,
-            $crate::net::tcp::half::example_prelude!($split),
+            $crate::net::half::example_prelude!(TcpStream, $split),
             "    assert_eq!(",
             $half,
             r#".peer_addr()?, client.local_addr()?);
@@ -57,7 +74,7 @@ macro_rules! addr_methods {
 
 ```
 "#,
-            $crate::net::tcp::half::example_prelude!($split),
+            $crate::net::half::example_prelude!(TcpStream, $split),
             "    assert_eq!(",
             $half,
             r#".local_addr()?, client.peer_addr()?);
@@ -69,21 +86,60 @@ macro_rules! addr_methods {
             self.stream.local_addr()
         }
     };
+    (UnixStream, $split:literal, $half:literal) => {
+        #[doc = concat!(
+            r#"See [`UnixStream::peer_addr`].
+
+# Examples
+
+```
+"#,
+            $crate::net::half::example_prelude!(UnixStream, $split),
+            "    assert!(",
+            $half,
+            r#".peer_addr()?.is_unnamed()); // `pair` sockets have no names
+    Ok(())
+}
+```"#,
+        )]
+        pub fn peer_addr(&self) -> ::std::io::Result<::std::os::unix::net::SocketAddr> {
+            self.stream.peer_addr()
+        }
+
+        #[doc = concat!(
+            r#"See [`UnixStream::local_addr`].
+
+# Examples
+
+```
+"#,
+            $crate::net::half::example_prelude!(UnixStream, $split),
+            "    assert!(",
+            $half,
+            r#".local_addr()?.is_unnamed()); // `pair` sockets have no names
+    Ok(())
+}
+```"#,
+        )]
+        pub fn local_addr(&self) -> ::std::io::Result<::std::os::unix::net::SocketAddr> {
+            self.stream.local_addr()
+        }
+    };
 }
 
 /// The methods of a reading half, inside its `impl` block; `$split` makes the halves in the
 /// doc examples.
 #[rustfmt::skip] // rustfmt re-indents the raw strings in `concat!` on every run
 macro_rules! read_half_methods {
-    ($split:literal) => {
+    ($stream:ident, $split:literal) => {
         #[doc = concat!(
-            r#"See [`TcpStream::read`].
+            "See [`", stringify!($stream), r#"::read`].
 
 # Examples
 
 ```
 "#,
-            $crate::net::tcp::half::example_prelude!($split),
+            $crate::net::half::example_prelude!($stream, $split),
             r#"    client.write_all(b"hello").await?;
     drop(client);
     let mut received = Vec::new();
@@ -104,13 +160,13 @@ macro_rules! read_half_methods {
         }
 
         #[doc = concat!(
-            r#"See [`TcpStream::read_exact`].
+            "See [`", stringify!($stream), r#"::read_exact`].
 
 # Examples
 
 ```
 "#,
-            $crate::net::tcp::half::example_prelude!($split),
+            $crate::net::half::example_prelude!($stream, $split),
             r#"    client.write_all(b"ping").await?;
     let mut request = [0; 4];
     reader.read_exact(&mut request).await?;
@@ -127,13 +183,13 @@ macro_rules! read_half_methods {
         }
 
         #[doc = concat!(
-            r#"See [`TcpStream::peek`].
+            "See [`", stringify!($stream), r#"::peek`].
 
 # Examples
 
 ```
 "#,
-            $crate::net::tcp::half::example_prelude!($split),
+            $crate::net::half::example_prelude!($stream, $split),
             r#"    client.write_all(b"hello").await?;
     let mut first = [0; 1];
     reader.peek(&mut first).await?;
@@ -150,13 +206,13 @@ macro_rules! read_half_methods {
         }
 
         #[doc = concat!(
-            r#"See [`TcpStream::readable`].
+            "See [`", stringify!($stream), r#"::readable`].
 
 # Examples
 
 ```
 "#,
-            $crate::net::tcp::half::example_prelude!($split),
+            $crate::net::half::example_prelude!($stream, $split),
             r#"    client.write_all(b"hi").await?;
     let mut buf = [0; 16];
     let n = loop {
@@ -176,13 +232,13 @@ macro_rules! read_half_methods {
         }
 
         #[doc = concat!(
-            r#"See [`TcpStream::try_read`].
+            "See [`", stringify!($stream), r#"::try_read`].
 
 # Examples
 
 ```
 "#,
-            $crate::net::tcp::half::example_prelude!($split),
+            $crate::net::half::example_prelude!($stream, $split),
             r#"    let mut buf = [0; 16];
     let error = reader.try_read(&mut buf).unwrap_err(); // nothing sent yet
     assert_eq!(error.kind(), std::io::ErrorKind::WouldBlock);
@@ -203,7 +259,7 @@ macro_rules! read_half_methods {
             self.stream.try_read(buf)
         }
 
-        $crate::net::tcp::half::addr_methods!($split, "reader");
+        $crate::net::half::addr_methods!($stream, $split, "reader");
     };
 }
 
@@ -211,15 +267,15 @@ macro_rules! read_half_methods {
 /// doc examples.
 #[rustfmt::skip] // rustfmt re-indents the raw strings in `concat!` on every run
 macro_rules! write_half_methods {
-    ($split:literal) => {
+    ($stream:ident, $split:literal) => {
         #[doc = concat!(
-            r#"See [`TcpStream::write`].
+            "See [`", stringify!($stream), r#"::write`].
 
 # Examples
 
 ```
 "#,
-            $crate::net::tcp::half::example_prelude!($split),
+            $crate::net::half::example_prelude!($stream, $split),
             r#"    let mut rest = &b"some bytes"[..];
     while !rest.is_empty() {
         let n = writer.write(rest).await?;
@@ -237,13 +293,13 @@ macro_rules! write_half_methods {
         }
 
         #[doc = concat!(
-            r#"See [`TcpStream::write_all`].
+            "See [`", stringify!($stream), r#"::write_all`].
 
 # Examples
 
 ```
 "#,
-            $crate::net::tcp::half::example_prelude!($split),
+            $crate::net::half::example_prelude!($stream, $split),
             r#"    writer.write_all(b"welcome").await?;
     let mut buf = [0; 7];
     client.read_exact(&mut buf).await?;
@@ -257,13 +313,13 @@ macro_rules! write_half_methods {
         }
 
         #[doc = concat!(
-            r#"Does nothing (see [`TcpStream::flush`]).
+            "Does nothing (see [`", stringify!($stream), r#"::flush`]).
 
 # Examples
 
 ```
 "#,
-            $crate::net::tcp::half::example_prelude!($split),
+            $crate::net::half::example_prelude!($stream, $split),
             r#"    writer.write_all(b"data").await?;
     writer.flush().await?; // a no-op: nothing is buffered
     let mut buf = [0; 4];
@@ -277,13 +333,13 @@ macro_rules! write_half_methods {
         }
 
         #[doc = concat!(
-            r#"See [`TcpStream::writable`].
+            "See [`", stringify!($stream), r#"::writable`].
 
 # Examples
 
 ```
 "#,
-            $crate::net::tcp::half::example_prelude!($split),
+            $crate::net::half::example_prelude!($stream, $split),
             r#"    let mut rest = &b"hello"[..];
     while !rest.is_empty() {
         writer.writable().await?;
@@ -305,13 +361,13 @@ macro_rules! write_half_methods {
         }
 
         #[doc = concat!(
-            r#"See [`TcpStream::try_write`].
+            "See [`", stringify!($stream), r#"::try_write`].
 
 # Examples
 
 ```
 "#,
-            $crate::net::tcp::half::example_prelude!($split),
+            $crate::net::half::example_prelude!($stream, $split),
             r#"    writer.writable().await?;
     let n = writer.try_write(b"hi")?;
     let mut buf = vec![0; n];
@@ -325,7 +381,7 @@ macro_rules! write_half_methods {
             self.stream.try_write(buf)
         }
 
-        $crate::net::tcp::half::addr_methods!($split, "writer");
+        $crate::net::half::addr_methods!($stream, $split, "writer");
     };
 }
 
@@ -390,7 +446,7 @@ macro_rules! impl_async_write {
     };
 }
 
-pub(super) use {
+pub(crate) use {
     addr_methods, example_prelude, impl_async_read, impl_async_write, read_half_methods,
     write_half_methods,
 };
