@@ -83,6 +83,10 @@ pub mod net {
     pub use magpie_io_driver::net::*;
 }
 
+/// Signals with tokio's names: [`signal::ctrl_c`] and, on Unix, [`signal::unix::signal`]
+/// listeners, woken by the runtime's own reactor.
+pub mod signal;
+
 /// The guide `docs/tasks-futures-coroutines.md`, attached here only so that
 /// `cargo test --doc` compiles and runs its snippets.
 #[doc = include_str!("../docs/tasks-futures-coroutines.md")]

@@ -61,7 +61,11 @@ mod ready;
 mod registered_source;
 mod registration;
 mod scheduled_io;
+#[cfg(unix)]
+pub mod signal;
 mod token;
+#[cfg(unix)]
+pub mod unix;
 
 pub use reactor::Reactor;
 pub use reactor_handle::ReactorHandle;
