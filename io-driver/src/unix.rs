@@ -1,9 +1,8 @@
 //! [`EventedFd`]: any Unix file descriptor that supports readiness polling (a pipe end,
 //! a pidfd) registered with the reactor, for `magpie::process`.
 //!
-//! Owns the descriptor and its registration; uses [`RegisteredSource`] and
-//! [`Registration`](crate::registration::Registration)'s edge-triggered loops, like the
-//! sockets do.
+//! Owns the descriptor and its registration; uses `RegisteredSource` and
+//! `Registration`'s edge-triggered loops, like the sockets do.
 
 use std::fs::File;
 use std::io::{self, Read, Write};

@@ -1,9 +1,9 @@
 //! `magpie::process`: tokio's `Command` and `Child`, driven by the runtime's reactor.
 //!
 //! Owns the public types. A child's exit is awaited through a pidfd registered with the
-//! reactor (or `SIGCHLD` deliveries where there is no pidfd: [`exit`]), its pipes are
-//! non-blocking descriptors on the reactor ([`stdio`]), and a child dropped before it
-//! was reaped goes to the [`orphan`] queue, swept on every `SIGCHLD`. Uses std's
+//! reactor (or `SIGCHLD` deliveries where there is no pidfd: `exit`), its pipes are
+//! non-blocking descriptors on the reactor (`stdio`), and a child dropped before it
+//! was reaped goes to the `orphan` queue, swept on every `SIGCHLD`. Uses std's
 //! `Command` to spawn, and `magpie_io_driver::{signal, unix, context}`.
 
 mod child;

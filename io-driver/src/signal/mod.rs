@@ -12,7 +12,7 @@
 //!    No thread and no second poller are involved.
 //! 3. When the read end turns readable, the reactor's turn drains it, then for each
 //!    signal whose flag is set counts one delivery, wakes every listener of it and runs
-//!    its hooks ([`slot::deliver_pending`]).
+//!    its hooks (`slot::deliver_pending`).
 //! 4. A [`SignalListener`] remembers the delivery count it last saw, so a delivery that
 //!    lands while nobody polls is reported by the next poll, and each listener sees
 //!    every delivery.
