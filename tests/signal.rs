@@ -153,6 +153,32 @@ fn recv_returns_none_once_its_runtime_shut_down() {
 }
 
 #[test]
+fn a_waiting_recv_returns_none_when_its_runtime_shuts_down() {
+    let runtime = magpie::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut listener = runtime
+        .block_on(async { signal(SignalKind::from_raw(libc::SIGXCPU)) })
+        .unwrap();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    // Waits on another executor, so dropping the runtime does not drop the wait.
+    let waiter = std::thread::spawn(move || {
+        done_tx
+            .send(futures::executor::block_on(listener.recv()))
+            .unwrap();
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    drop(runtime);
+    let received = done_rx
+        .recv_timeout(DELIVERY_LIMIT)
+        .expect("the waiting recv was not woken by the shutdown");
+    assert_eq!(received, None);
+    waiter.join().unwrap();
+}
+
+#[test]
 fn signal_kind_round_trips_its_number() {
     assert_eq!(SignalKind::terminate().as_raw_value(), libc::SIGTERM);
     assert_eq!(SignalKind::interrupt().as_raw_value(), libc::SIGINT);

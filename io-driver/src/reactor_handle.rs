@@ -99,7 +99,7 @@ impl ReactorHandle {
     }
 
     /// Shuts the reactor down: every registered socket is marked shut down and every
-    /// task waiting on one is woken; their operations, and all later ones, fail with an
+    /// task waiting on one (or on a signal) is woken; their operations, and all later ones, fail with an
     /// `io::Error`, and creating new sockets fails too. Also unparks the reactor.
     /// Idempotent.
     pub fn shutdown(&self) {
@@ -114,6 +114,10 @@ impl ReactorHandle {
                 io.mark_shutdown();
                 io.take_wakers(Ready::ALL, &mut batch);
             }
+        }
+        #[cfg(unix)]
+        if self.shared.signal_receiver.lock().is_some() {
+            crate::signal::slot::wake_all(&mut batch);
         }
         batch.into_iter().for_each(Waker::wake);
         self.unpark();

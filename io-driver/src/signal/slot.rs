@@ -140,3 +140,18 @@ pub(crate) fn deliver_pending(batch: &mut Vec<Waker>) {
         hooks.into_iter().for_each(|hook| hook());
     }
 }
+
+/// After a reactor serving signals shut down: wakes every waiting listener (of any
+/// reactor), so those of the dead one see it and return `None`; the others find no
+/// delivery and wait again.
+pub(crate) fn wake_all(batch: &mut Vec<Waker>) {
+    for slot in SLOTS.iter().skip(1) {
+        let mut state = slot.state.lock();
+        batch.extend(
+            state
+                .wakers
+                .iter_mut()
+                .filter_map(|(_, waker)| waker.take()),
+        );
+    }
+}
