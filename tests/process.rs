@@ -64,6 +64,16 @@ async fn output_collects_stdout_and_stderr() {
     assert_eq!(output.stderr, b"oops\n");
 }
 
+#[magpie::test(flavor = "current_thread")]
+async fn a_current_thread_runtime_runs_children_too() {
+    let output = Command::new("sh")
+        .args(["-c", "sleep 0.1; echo late"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.stdout, b"late\n");
+}
+
 #[magpie::test]
 async fn echo_output() {
     let output = Command::new("echo").arg("hello").output().await.unwrap();

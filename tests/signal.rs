@@ -2,7 +2,7 @@
 //!
 //! A signal's disposition is process-wide and the tests of this binary run in parallel
 //! threads, so each test raises a signal of its own (SIGUSR1, SIGUSR2, SIGHUP, SIGWINCH,
-//! SIGALRM, SIGURG, SIGIO); each has its handler installed (by `signal()`) before it
+//! SIGALRM, SIGURG, SIGVTALRM); each has its handler installed (by `signal()`) before it
 //! is raised, so none can kill the test process. SIGINT is `tests/signal_ctrl_c.rs`'s.
 
 use std::future::poll_fn;
@@ -112,6 +112,13 @@ async fn listeners_in_tasks_on_other_workers_see_it() {
     while let Some(result) = tasks.join_next().await {
         assert_eq!(result.unwrap(), Some(()));
     }
+}
+
+#[magpie::test(flavor = "current_thread")]
+async fn a_current_thread_runtime_delivers_signals_too() {
+    let mut listener = signal(SignalKind::from_raw(libc::SIGVTALRM)).unwrap();
+    raise(libc::SIGVTALRM);
+    assert_eq!(next_delivery(&mut listener).await, Some(()));
 }
 
 #[magpie::test]
