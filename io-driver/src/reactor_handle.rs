@@ -99,9 +99,9 @@ impl ReactorHandle {
     }
 
     /// Shuts the reactor down: every registered socket is marked shut down and every
-    /// task waiting on one (or on a signal) is woken; their operations, and all later ones, fail with an
-    /// `io::Error`, and creating new sockets fails too. Also unparks the reactor.
-    /// Idempotent.
+    /// task waiting on one is woken; their operations, and all later ones, fail with an
+    /// `io::Error`, and creating new sockets fails too. Waiting signal listeners are
+    /// woken too (theirs then return `None`). Also unparks the reactor. Idempotent.
     pub fn shutdown(&self) {
         let mut batch = Vec::new();
         {

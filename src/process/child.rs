@@ -22,7 +22,9 @@ use super::stdio::{ChildStderr, ChildStdin, ChildStdout};
 ///
 /// Dropping it does not kill the process (unless
 /// [`Command::kill_on_drop`](super::Command::kill_on_drop) was set) and does not leave a
-/// zombie: the runtime reaps the process when it exits.
+/// zombie: the runtime reaps the process when it exits (at the next `SIGCHLD` that a
+/// live magpie runtime's reactor serves; every `Command::spawn` makes its runtime serve
+/// them).
 #[derive(Debug)]
 pub struct Child {
     /// std's handle; `Some` until `drop` takes it for the orphan queue.
