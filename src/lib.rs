@@ -85,6 +85,15 @@ pub mod net {
 
 pub mod fs;
 
+/// Signals with tokio's names: [`signal::ctrl_c`] and, on Unix, [`signal::unix::signal`]
+/// listeners, woken by the runtime's own reactor.
+pub mod signal;
+
+/// Child processes with tokio's names: [`process::Command`] and [`process::Child`],
+/// whose exit and pipes are driven by the runtime's reactor.
+#[cfg(unix)]
+pub mod process;
+
 /// The guide `docs/tasks-futures-coroutines.md`, attached here only so that
 /// `cargo test --doc` compiles and runs its snippets.
 #[doc = include_str!("../docs/tasks-futures-coroutines.md")]

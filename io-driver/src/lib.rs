@@ -11,6 +11,9 @@
 //!   names given to sockets and [`net::lookup_host`] are resolved.
 //! * The runtime wraps every task poll in [`coop::budget`], so a task that finds its
 //!   sockets always ready still yields now and then.
+//! * On Unix, [`signal`] delivers signals through the same reactor: a process-wide
+//!   handler writes to a self-pipe whose read end each reactor that serves signals
+//!   polls like a socket; [`unix::EventedFd`] puts pipes and pidfds on it.
 //! * [`ReactorHandle::shutdown`] (or dropping the [`Reactor`]) makes every pending and
 //!   future IO operation fail with an `io::Error` instead of hanging.
 //!
@@ -61,7 +64,11 @@ mod ready;
 mod registered_source;
 mod registration;
 mod scheduled_io;
+#[cfg(unix)]
+pub mod signal;
 mod token;
+#[cfg(unix)]
+pub mod unix;
 
 pub use reactor::Reactor;
 pub use reactor_handle::ReactorHandle;

@@ -60,8 +60,13 @@ impl Reactor {
         if self.events.is_empty() {
             return Ok(0);
         }
-        if self.handle.dispatch(&self.events, &mut self.wake_batch) {
+        let dispatched = self.handle.dispatch(&self.events, &mut self.wake_batch);
+        if dispatched.unparked {
             self.handle.consume_unpark();
+        }
+        #[cfg(unix)]
+        if dispatched.signalled {
+            self.handle.deliver_signals(&mut self.wake_batch);
         }
         let woken = self.wake_batch.len();
         self.wake_batch.drain(..).for_each(Waker::wake);

@@ -40,6 +40,11 @@ struct Shared {
     /// The registered sockets. Locked by any thread creating or dropping a socket, by
     /// the reactor thread once per turn to dispatch events, and by `shutdown`.
     registrations: Mutex<Registrations>,
+    /// This reactor's duplicate of the signal self-pipe's read end, registered under
+    /// `SIGNAL_TOKEN` by the first `serve_signals`; `None` until then. Locked by that
+    /// call and by the reactor thread when the pipe turns readable.
+    #[cfg(unix)]
+    signal_receiver: Mutex<Option<mio::net::UnixStream>>,
 }
 
 /// The table of registered sockets, indexed by their token's slab index.
@@ -73,6 +78,8 @@ impl ReactorHandle {
                     next_generation: 0,
                     is_shutdown: false,
                 }),
+                #[cfg(unix)]
+                signal_receiver: Mutex::new(None),
             }),
         })
     }
@@ -98,8 +105,8 @@ impl ReactorHandle {
 
     /// Shuts the reactor down: every registered socket is marked shut down and every
     /// task waiting on one is woken; their operations, and all later ones, fail with an
-    /// `io::Error`, and creating new sockets fails too. Also unparks the reactor.
-    /// Idempotent.
+    /// `io::Error`, and creating new sockets fails too. Waiting signal listeners are
+    /// woken too (theirs then return `None`). Also unparks the reactor. Idempotent.
     pub fn shutdown(&self) {
         let mut batch = Vec::new();
         {
@@ -112,6 +119,10 @@ impl ReactorHandle {
                 io.mark_shutdown();
                 io.take_wakers(Ready::ALL, &mut batch);
             }
+        }
+        #[cfg(unix)]
+        if self.shared.signal_receiver.lock().is_some() {
+            crate::signal::slot::wake_all(&mut batch);
         }
         batch.into_iter().for_each(Waker::wake);
         self.unpark();
@@ -186,15 +197,61 @@ impl ReactorHandle {
         drop(removed);
     }
 
+    /// Makes this reactor drain the signal self-pipe (see [`crate::signal`]): registers
+    /// a duplicate of its read end once. Fails with [`shutdown_error`] after shutdown.
+    #[cfg(unix)]
+    pub(crate) fn serve_signals(&self) -> io::Result<()> {
+        let mut receiver = self.shared.signal_receiver.lock();
+        if receiver.is_some() {
+            return Ok(());
+        }
+        if self.is_shutdown() {
+            return Err(shutdown_error());
+        }
+        let mut stream =
+            mio::net::UnixStream::from_std(crate::signal::self_pipe()?.clone_receiver()?);
+        self.shared.registry.register(
+            &mut stream,
+            crate::token::SIGNAL_TOKEN,
+            Interest::READABLE,
+        )?;
+        *receiver = Some(stream);
+        Ok(())
+    }
+
+    /// Reactor thread, after the signal self-pipe turned readable: empties it, then
+    /// delivers every pending signal (wakers into `batch`, hooks run).
+    #[cfg(unix)]
+    pub(crate) fn deliver_signals(&self, batch: &mut Vec<Waker>) {
+        if let Some(receiver) = &*self.shared.signal_receiver.lock() {
+            let mut buf = [0u8; 64];
+            loop {
+                match io::Read::read(&mut &*receiver, &mut buf) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break, // WouldBlock: drained
+                }
+            }
+        }
+        crate::signal::slot::deliver_pending(batch);
+    }
+
     /// Reactor thread: records readiness for each event of one poll and moves the wakers
-    /// to wake into `batch`. Returns whether the unpark waker fired.
-    pub(crate) fn dispatch(&self, events: &Events, batch: &mut Vec<Waker>) -> bool {
-        let mut unparked = false;
+    /// to wake into `batch`. Says whether the unpark waker fired and whether the signal
+    /// self-pipe turned readable.
+    pub(crate) fn dispatch(&self, events: &Events, batch: &mut Vec<Waker>) -> Dispatched {
+        let mut dispatched = Dispatched::default();
         let mut ready_events = 0;
         let registrations = self.shared.registrations.lock();
         for event in events.iter() {
             if event.token() == WAKER_TOKEN {
-                unparked = true;
+                dispatched.unparked = true;
+                continue;
+            }
+            #[cfg(unix)]
+            if event.token() == crate::token::SIGNAL_TOKEN {
+                dispatched.signalled = true;
                 continue;
             }
             let token = RegistrationToken::from_mio(event.token());
@@ -217,7 +274,7 @@ impl ReactorHandle {
                 .ready_count
                 .fetch_add(ready_events, Ordering::Relaxed);
         }
-        unparked
+        dispatched
     }
 
     /// Socket readiness events the reactor has dispatched so far.
@@ -231,6 +288,15 @@ impl ReactorHandle {
         // wrote before unparking is visible once `turn` returns.
         self.shared.unpark_pending.swap(false, Ordering::AcqRel);
     }
+}
+
+/// What one [`ReactorHandle::dispatch`] saw besides socket events.
+#[derive(Default)]
+pub(crate) struct Dispatched {
+    /// The unpark waker fired.
+    pub(crate) unparked: bool,
+    /// The signal self-pipe turned readable.
+    pub(crate) signalled: bool,
 }
 
 impl std::fmt::Debug for ReactorHandle {

@@ -17,8 +17,14 @@ const GENERATION_MASK: usize = usize::MAX >> INDEX_BITS;
 /// [`RegistrationToken::new`] never hands out, so it cannot collide with a socket.
 pub(crate) const WAKER_TOKEN: mio::Token = mio::Token(usize::MAX);
 
-/// The largest slab index a socket may use.
-pub(crate) const MAX_INDEX: usize = INDEX_MASK - 1;
+/// The token of the signal self-pipe's read end (see [`crate::signal`]). Its index part
+/// is `INDEX_MASK - 1`, which is above [`MAX_INDEX`], so it cannot collide either.
+#[cfg(unix)]
+pub(crate) const SIGNAL_TOKEN: mio::Token = mio::Token(usize::MAX - 1);
+
+/// The largest slab index a socket may use (the two indexes above it are the
+/// reactor's own tokens).
+pub(crate) const MAX_INDEX: usize = INDEX_MASK - 2;
 
 /// A socket registration's token: slab index and generation packed in one `usize`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -75,6 +81,13 @@ mod tests {
     #[test]
     fn waker_token_is_never_a_socket_index() {
         assert!(RegistrationToken::from_mio(WAKER_TOKEN).index() > MAX_INDEX);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn signal_token_is_never_a_socket_index_nor_the_waker() {
+        assert!(RegistrationToken::from_mio(SIGNAL_TOKEN).index() > MAX_INDEX);
+        assert_ne!(SIGNAL_TOKEN, WAKER_TOKEN);
     }
 
     #[test]
