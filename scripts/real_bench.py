@@ -25,6 +25,8 @@ context switches are summed over its threads (/proc/PID/task/*/status).
 
 Output: raw per-run lines as they finish, then one markdown table per placement;
 both are also written to OUT_DIR (default target/real_bench/<UTC timestamp>/).
+The generators' output is read by real_bench_parse.py; the tables are made by
+real_bench_report.py.
 """
 import glob
 import os
@@ -32,14 +34,15 @@ import re
 import select
 import shlex
 import signal
-import statistics
 import subprocess
 import sys
 import time
 
+from real_bench_parse import BenchError, parse_redis_csv, parse_rpc, parse_wrk
+from real_bench_report import RUNTIMES, raw_line, table
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BIN = os.path.join(ROOT, "target", "release", "examples")
-RUNTIMES = ("magpie", "tokio")
 ALL_WORKLOADS = ("hyper", "kv_get", "kv_set", "rpc")
 ALL_PLACEMENTS = ("pinned", "shared")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -82,10 +85,6 @@ OUT_DIR = os.environ.get(
     "OUT_DIR",
     os.path.join(ROOT, "target", "real_bench", time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())),
 )
-
-
-class BenchError(Exception):
-    """A run that cannot be measured: the script stops rather than report it."""
 
 
 # ---------------------------------------------------------------- placements
@@ -174,70 +173,6 @@ def run_generator(command, timeout):
     return result.stdout
 
 
-WRK_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-
-
-def wrk_millis(text):
-    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
-    if not match:
-        raise BenchError(f"unreadable wrk latency {text!r}")
-    return float(match.group(1)) * WRK_UNITS[match.group(2)]
-
-
-def parse_wrk(output):
-    def find(pattern):
-        match = re.search(pattern, output, re.MULTILINE)
-        if not match:
-            raise BenchError(f"wrk output lacks {pattern!r}:\n{output}")
-        return match.group(1)
-
-    errors = 0
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    if socket_errors:
-        errors += sum(int(n) for n in socket_errors.groups())
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if non_2xx:
-        errors += int(non_2xx.group(1))
-    return {
-        "requests": int(find(r"^\s*(\d+) requests in")),
-        "rps": float(find(r"^Requests/sec:\s+([\d.]+)")),
-        "p50_ms": wrk_millis(find(r"^\s+50%\s+(\S+)")),
-        "p99_ms": wrk_millis(find(r"^\s+99%\s+(\S+)")),
-        "errors": errors,
-    }
-
-
-def parse_redis_csv(output, test):
-    """The row of `test` (e.g. "GET") in redis-benchmark --csv output (7.x columns)."""
-    rows = [line.replace('"', "").split(",") for line in output.strip().splitlines()]
-    header = rows[0] if rows else []
-    for row in rows[1:]:
-        if row and row[0] == test:
-            values = dict(zip(header, row))
-            try:
-                return {
-                    "rps": float(values["rps"]),
-                    "p50_ms": float(values["p50_latency_ms"]),
-                    "p99_ms": float(values["p99_latency_ms"]),
-                }
-            except KeyError as missing:
-                raise BenchError(
-                    f"redis-benchmark --csv lacks column {missing} (7.x has it):\n{output}")
-    raise BenchError(f"redis-benchmark printed no {test} row:\n{output}")
-
-
-def parse_rpc(output):
-    values = dict(item.split("=", 1) for item in output.split())
-    return {
-        "requests": int(values["requests"]),
-        "rps": float(values["rps"]),
-        "p50_ms": int(values["p50_us"]) / 1e3,
-        "p99_ms": int(values["p99_us"]) / 1e3,
-        "errors": 0,  # any failed call fails the client
-    }
-
-
 def redis_command(addr, test, requests):
     host, port = addr.rsplit(":", 1)
     return ["redis-benchmark", "-h", host, "-p", port, "-c", str(KV_CLIENTS),
@@ -310,51 +245,11 @@ def one_run(workload, placement, runtime, log):
     return result
 
 
-# ---------------------------------------------------------------- report
-
-METRICS = (
-    ("rps", "requests/s", "{:,.0f}"),
-    ("p50_ms", "p50 latency (ms)", "{:.3f}"),
-    ("p99_ms", "p99 latency (ms)", "{:.3f}"),
-    ("cpu_us_per_req", "server CPU per request (µs)", "{:.2f}"),
-    ("vol_cs", "voluntary context switches per run", "{:,.0f}"),
-    ("vol_cs_per_1k_req", "voluntary context switches per 1k requests", "{:.1f}"),
-)
-
-
-def table(placement, results):
-    _, _, _, title = placement_settings(placement)
-    lines = [f"#### {title}", "",
-             f"Medians of {ROUNDS} alternating rounds of {DURATION} s per runtime.", "",
-             "| workload | metric | magpie | tokio | magpie/tokio |",
-             "|---|---|---:|---:|---:|"]
-    for workload in WORKLOADS:
-        runs = results.get((placement, workload))
-        if not runs:
-            continue
-        errors = {rt: sum(run["errors"] for run in runs[rt]) for rt in RUNTIMES}
-        for key, label, fmt in METRICS:
-            medians = {rt: statistics.median(run[key] for run in runs[rt]) for rt in RUNTIMES}
-            ratio = (f"{medians['magpie'] / medians['tokio']:.2f}" if medians["tokio"] else "n/a")
-            lines.append(f"| {workload} | {label} | {fmt.format(medians['magpie'])} | "
-                         f"{fmt.format(medians['tokio'])} | {ratio} |")
-        if any(errors.values()):
-            lines.append(f"| {workload} | errors (all rounds) | {errors['magpie']} | "
-                         f"{errors['tokio']} | |")
-    return "\n".join(lines)
-
-
-def raw_line(placement, workload, round_index, runtime, result):
-    fields = [f"placement={placement}", f"workload={workload}", f"round={round_index}",
-              f"runtime={runtime}"]
-    for key in ("rps", "p50_ms", "p99_ms", "requests", "cpu_s", "cpu_us_per_req", "vol_cs",
-                "vol_cs_per_1k_req", "invol_cs", "errors"):
-        value = result[key]
-        fields.append(f"{key}={value:.6g}" if isinstance(value, float) else f"{key}={value}")
-    return "raw " + " ".join(fields)
+# ---------------------------------------------------------------- setup
 
 
 def describe_setup():
+    """The tree, machine, tool versions and knobs, to head the raw lines and the tables."""
     def output(command):
         try:
             return subprocess.run(command, capture_output=True, text=True).stdout.strip()
@@ -393,8 +288,11 @@ def main():
                         print(line, flush=True)
                         raw.write(line + "\n")
                         raw.flush()
-    report = "\n\n".join([setup.replace("\n", "; ")] +
-                         [table(placement, results) for placement in PLACEMENTS])
+    tables = []
+    for placement in PLACEMENTS:
+        runs = {workload: results[(placement, workload)] for workload in WORKLOADS}
+        tables.append(table(placement_settings(placement)[3], runs, ROUNDS, DURATION))
+    report = "\n\n".join([setup.replace("\n", "; ")] + tables)
     with open(os.path.join(OUT_DIR, "table.md"), "w") as f:
         f.write(report + "\n")
     print()
