@@ -124,7 +124,8 @@ def start_server(command, log):
     match = re.match(r"listening on (\S+)", line)
     if not match:
         stop_server(process)
-        raise BenchError(f"server did not start: {shlex.join(command)} printed {line!r}")
+        raise BenchError(f"server did not start: {shlex.join(command)} printed {line!r} "
+                         f"(its stderr is in {os.path.join(OUT_DIR, 'servers.log')})")
     return process, match.group(1)
 
 
