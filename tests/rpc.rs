@@ -16,6 +16,9 @@ mod framing;
 mod protocol;
 #[path = "../examples/rpc/server.rs"]
 mod server;
+// The runtime the server and framing code run on: magpie.
+#[path = "../examples/runtimes/magpie.rs"]
+mod rt;
 
 use std::io;
 use std::net::SocketAddr;

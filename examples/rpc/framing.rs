@@ -2,15 +2,16 @@
 //! writer loop that sends queued frames, coalescing whatever is queued into one write.
 //!
 //! Both sides of the demo (client and server) use these: one task reads, one task writes,
-//! so the stream's halves each have exactly one user.
+//! so the stream's halves each have exactly one user. The queue is the mpsc channel of
+//! the runtime `super::rt` names (see `server.rs`).
 
 use std::fmt;
 use std::io;
 
 use futures::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use magpie::sync::mpsc;
 
-use crate::protocol::{check_body_len, FrameError, LENGTH_PREFIX_LEN};
+use super::protocol::{check_body_len, FrameError, LENGTH_PREFIX_LEN};
+use super::rt::mpsc;
 
 /// Why [`read_frame`] could not produce a body.
 #[derive(Debug)]

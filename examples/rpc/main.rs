@@ -15,6 +15,9 @@
 mod client;
 mod framing;
 mod protocol;
+// The runtime the server and framing code run on (the demo is magpie's).
+#[path = "../runtimes/magpie.rs"]
+mod rt;
 mod server;
 
 use std::error::Error;

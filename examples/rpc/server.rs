@@ -3,22 +3,24 @@
 //! they finish, not the order they came.
 //!
 //! Per connection: one task reads and decodes requests and spawns a handler per request;
-//! handlers push encoded replies onto a `magpie::sync::mpsc` queue; one writer task drains the queue into
+//! handlers push encoded replies onto an mpsc queue; one writer task drains the queue into
 //! the socket (batching what is queued). The connection closes once the client stops
 //! sending and every handler has answered.
+//!
+//! Written against `super::rt` (`examples/runtimes/`): the demo binds it to magpie; the
+//! benchmark server `examples/real_rpc` compiles this same body for magpie and for tokio.
 
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures::io::BufReader;
-use magpie::net::{TcpListener, TcpStream, ToSocketAddrs};
-use magpie::sync::mpsc;
 
-use crate::framing::{read_frame, write_frames, ReadError};
-use crate::protocol::{
+use super::framing::{read_frame, write_frames, ReadError};
+use super::protocol::{
     decode_request, encode_reply, parse_sleep_payload, FrameError, Method, Request,
 };
+use super::rt::{self, mpsc, TcpListener, TcpStream, ToSocketAddrs};
 
 /// The longest wait a `Sleep` request may ask for; longer ones get an error reply.
 pub const MAX_SLEEP_MILLIS: u64 = 10_000;
@@ -32,7 +34,7 @@ impl Server {
     /// Binds the server to `addr` (port 0 picks a free port; see [`Server::local_addr`]).
     ///
     /// # Panics
-    /// Outside a magpie runtime.
+    /// Outside a runtime of the kind `super::rt` names.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<Server> {
         Ok(Server {
             listener: TcpListener::bind(addr).await?,
@@ -51,11 +53,11 @@ impl Server {
         loop {
             match self.listener.accept().await {
                 Ok((stream, _peer)) => {
-                    magpie::spawn(serve_connection(stream));
+                    rt::spawn(serve_connection(stream));
                 }
                 Err(error) => {
                     eprintln!("rpc server: accept failed: {error}");
-                    magpie::time::sleep(Duration::from_millis(50)).await;
+                    rt::sleep(Duration::from_millis(50)).await;
                 }
             }
         }
@@ -71,15 +73,16 @@ pub async fn serve_connection(stream: TcpStream) {
     if let Err(error) = stream.set_nodelay(true) {
         eprintln!("rpc server: set_nodelay failed: {error}");
     }
-    let (read_half, mut write_half) = stream.into_split();
+    let (read_half, write_half) = stream.into_split();
+    let mut write_half = rt::futures_write(write_half);
     let (replies, queued) = mpsc::unbounded_channel();
-    let writer = magpie::spawn(async move {
+    let writer = rt::spawn(async move {
         if let Err(error) = write_frames(&mut write_half, queued).await {
             eprintln!("rpc server: writing replies failed: {error}");
         }
     });
 
-    let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, read_half);
+    let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, rt::futures_read(read_half));
     loop {
         let body = match read_frame(&mut reader).await {
             Ok(Some(body)) => body,
@@ -93,7 +96,7 @@ pub async fn serve_connection(stream: TcpStream) {
         match decode_request(body) {
             Ok(request) => {
                 let replies = replies.clone();
-                magpie::spawn(async move {
+                rt::spawn(async move {
                     let id = request.id;
                     let outcome = handle(request).await;
                     send_reply(&replies, id, outcome.as_deref().map_err(String::as_str));
@@ -141,7 +144,7 @@ async fn handle(request: Request) -> Result<Vec<u8>, String> {
                     "sleep of {millis} ms exceeds the {MAX_SLEEP_MILLIS} ms limit"
                 ));
             }
-            magpie::time::sleep(Duration::from_millis(millis)).await;
+            rt::sleep(Duration::from_millis(millis)).await;
             Ok(request.payload)
         }
         Method::Fail => Err(String::from_utf8_lossy(&request.payload).into_owned()),
