@@ -13,7 +13,7 @@
 
 use std::cell::Cell;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Where every reading counts from. Set by the first reading in the process.
 static EPOCH: OnceLock<Instant> = OnceLock::new();
@@ -40,10 +40,4 @@ pub(crate) fn cached_ns() -> u64 {
         0 => now_ns(),
         cached => cached,
     }
-}
-
-/// The time from the reading `earlier` to `later`, zero if `later` is the
-/// older one (the readings of two threads may be out of order).
-pub(crate) fn between(earlier: u64, later: u64) -> Duration {
-    Duration::from_nanos(later.saturating_sub(earlier))
 }

@@ -61,9 +61,9 @@ impl TaskInfo {
         self.polls
     }
 
-    /// Time since its last poll started (since its spawn if never polled).
-    /// Workers stamp polls with a clock reading they refresh every few
-    /// polls, so this is exact to a few polls' time.
+    /// Time since its last poll started (since its spawn if never polled),
+    /// to about a millisecond: workers stamp polls with a clock reading
+    /// they refresh every few polls, and the stamp is kept in ~1 ms units.
     pub fn since_last_poll(&self) -> Duration {
         self.since_last_poll
     }
@@ -114,7 +114,7 @@ impl Dump {
                 spawned_at: header.spawned_at,
                 state,
                 polls: header.stats.polls(),
-                since_last_poll: clock::between(header.stats.last_poll_ns(), now),
+                since_last_poll: header.stats.since_last_poll(now),
             });
         });
         tasks.sort_by(|a, b| {

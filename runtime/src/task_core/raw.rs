@@ -23,7 +23,11 @@ use std::panic::Location;
 use std::ptr::NonNull;
 use std::task::Waker;
 
-/// The start of every task allocation.
+/// The start of every task allocation: 56 bytes on 64-bit targets. Keep it
+/// there: a task of a small future then stays within glibc malloc's
+/// lock-free fastbin sizes, and 24 more bytes made spawning 1.75x slower on
+/// malloc's arena lock when tasks are freed on another worker (measured on
+/// `spawn_many_local`).
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
@@ -193,5 +197,13 @@ impl RawTask {
             // The transition added the reference `schedule` consumes.
             self.schedule();
         }
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64", not(loom)))]
+mod tests {
+    #[test]
+    fn the_header_stays_56_bytes() {
+        assert_eq!(std::mem::size_of::<super::Header>(), 56);
     }
 }
