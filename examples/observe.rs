@@ -2,13 +2,15 @@
 //! one deliberately blocking handler (a `block` request sleeps on the
 //! worker thread, as a careless synchronous call would). The runtime's
 //! stall detector names the task that blocked and where it was spawned;
-//! every second the example prints the runtime's metrics and a task dump.
+//! every second, and on SIGUSR1, the example prints the runtime's metrics
+//! and a task dump.
 //!
 //! ```sh
 //! cargo run --release --example observe            # drives itself for ~3 s
 //! cargo run --release --example observe -- serve   # serves 127.0.0.1:7879 until killed
 //! ```
-//! (then, for the second form: `echo block | nc 127.0.0.1 7879`).
+//! (then, for the second form: `echo block | nc 127.0.0.1 7879`, and
+//! `pkill -USR1 -f 'observe serve'` for a report on demand).
 
 use magpie::net::{TcpListener, TcpStream};
 use magpie::runtime::{Builder, Handle};
@@ -33,6 +35,7 @@ fn main() -> std::io::Result<()> {
         println!("serving on {addr}");
         magpie::spawn(accept_loop(listener));
         magpie::spawn(report_every(Duration::from_secs(1)));
+        magpie::spawn(report_on_sigusr1());
         if serve {
             std::future::pending::<()>().await;
         }
@@ -92,6 +95,17 @@ async fn report_every(period: Duration) {
         interval.tick().await;
         print_report().await;
     }
+}
+
+/// Prints a report each time the process receives SIGUSR1.
+async fn report_on_sigusr1() -> std::io::Result<()> {
+    use magpie::signal::unix::{signal, SignalKind};
+    let mut usr1 = signal(SignalKind::user_defined1())?;
+    while usr1.recv().await.is_some() {
+        println!("--- SIGUSR1");
+        print_report().await;
+    }
+    Ok(())
 }
 
 async fn print_report() {
