@@ -614,7 +614,7 @@ fn read_once(io: &mut MagpieIo<FillingReader>, buf: &mut [u8]) -> io::Result<usi
 }
 
 #[test]
-fn reads_fill_hyper_buffers_up_to_64_kib_at_a_time() {
+fn reads_offer_what_the_stream_delivers_growing_up_to_64_kib() {
     let mut io = MagpieIo::new(FillingReader {
         offered: 0,
         overclaim: false,
@@ -623,9 +623,16 @@ fn reads_fill_hyper_buffers_up_to_64_kib_at_a_time() {
     assert_eq!(read_once(&mut io, &mut small).unwrap(), 100);
     assert!(small.iter().all(|&byte| byte == 0xAB));
 
-    let mut large = vec![0u8; 200 * 1024];
-    assert_eq!(read_once(&mut io, &mut large).unwrap(), 64 * 1024);
-    assert_eq!(io.inner().offered, 64 * 1024);
+    // A reader that fills every offer: each read offers twice the last, from 1 KiB up
+    // to 64 KiB, however large hyper's buffer.
+    let mut offers = Vec::new();
+    for _ in 0..9 {
+        let mut large = vec![0u8; 200 * 1024];
+        let read = read_once(&mut io, &mut large).unwrap();
+        assert_eq!(read, io.inner().offered);
+        offers.push(read / 1024);
+    }
+    assert_eq!(offers, [1, 2, 4, 8, 16, 32, 64, 64, 64]);
 }
 
 #[test]

@@ -17,9 +17,12 @@
 //!
 //! hyper hands a reader uninitialized memory, while `futures-io`'s
 //! `AsyncRead` takes `&mut [u8]`, so each read first zeroes the part of
-//! hyper's buffer that it offers the inner reader. To keep that cost bounded
-//! when hyper's adaptive buffer grows large, one read offers at most
-//! 64 KiB; a longer message simply takes more reads.
+//! hyper's buffer that it offers the inner reader. To keep that cost in
+//! proportion to what the connection reads, a read offers about twice what
+//! the previous one returned (at least 1 KiB), twice as much as the last offer
+//! when that was filled, and never more than 64 KiB: small requests zero
+//! ~1 KiB instead of hyper's whole 8 KiB or larger buffer, and a long message
+//! simply takes more reads, each larger than the last.
 //!
 //! # Example
 //!
@@ -80,6 +83,22 @@ use crate::time::Sleep;
 /// The most bytes of hyper's read buffer that one read zeroes and offers the
 /// inner reader (see the module docs).
 const MAX_READ_LEN: usize = 64 * 1024;
+
+/// The fewest bytes a read offers (when hyper's buffer has that much room).
+const MIN_READ_LEN: usize = 1024;
+
+/// What a read offers after one that was offered `offered` bytes and read
+/// `read`: twice the offer when it was filled (more may be waiting), else about
+/// twice what came (the next message is likely of a similar size).
+#[inline]
+fn next_read_len(offered: usize, read: usize) -> usize {
+    let next = if read >= offered {
+        offered.saturating_mul(2)
+    } else {
+        read.saturating_mul(2).next_power_of_two()
+    };
+    next.clamp(MIN_READ_LEN, MAX_READ_LEN)
+}
 
 /// Spawns hyper's background tasks on the current magpie runtime.
 ///
@@ -375,6 +394,9 @@ impl ::hyper::rt::Sleep for MagpieSleep {}
 pub struct MagpieIo<T> {
     inner: T,
     write_vectored: bool,
+    /// How many bytes the next hyper read zeroes and offers (see the module
+    /// docs); adapts to what the reads return.
+    read_len: usize,
 }
 
 impl<T> MagpieIo<T> {
@@ -394,6 +416,7 @@ impl<T> MagpieIo<T> {
         MagpieIo {
             inner,
             write_vectored: false,
+            read_len: MIN_READ_LEN,
         }
     }
 
@@ -463,11 +486,20 @@ impl<T> MagpieIo<T> {
     }
 
     fn inner_pin(self: Pin<&mut Self>) -> Pin<&mut T> {
+        self.project().0
+    }
+
+    /// The pinned inner stream and the read length (which is not pinned).
+    fn project(self: Pin<&mut Self>) -> (Pin<&mut T>, &mut usize) {
+        // SAFETY: nothing is moved out of `this`: `inner` is re-pinned at once below and
+        // `read_len` is a plain `usize` that is never pinned.
+        let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `inner` is structurally pinned: `MagpieIo` has no `Drop` impl and no manual
         // `Unpin` impl (it is `Unpin` exactly when `T` is), and the only method that moves
         // `inner` out, `into_inner`, takes `self` by value, which a pinned `!Unpin` value
-        // cannot give; the reference is re-pinned at once.
-        unsafe { self.map_unchecked_mut(|io| &mut io.inner) }
+        // cannot give.
+        let inner = unsafe { Pin::new_unchecked(&mut this.inner) };
+        (inner, &mut this.read_len)
     }
 }
 
@@ -477,14 +509,16 @@ impl<T: AsyncRead> ::hyper::rt::Read for MagpieIo<T> {
         cx: &mut Context<'_>,
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        let offered = buf.remaining().min(MAX_READ_LEN);
-        let read = ready!(self
-            .inner_pin()
-            .poll_read(cx, buf.initialize_unfilled_to(offered)))?;
+        let (inner, read_len) = self.project();
+        let offered = buf.remaining().min(*read_len);
+        let read = ready!(inner.poll_read(cx, buf.initialize_unfilled_to(offered)))?;
         if read > offered {
             return Poll::Ready(Err(io::Error::other(format!(
                 "the AsyncRead implementation reported {read} bytes read into a {offered}-byte buffer"
             ))));
+        }
+        if offered > 0 {
+            *read_len = next_read_len(offered, read);
         }
         // SAFETY: `initialize_unfilled_to(offered)` initialized the first `offered` bytes of
         // the unfilled part, and `read <= offered` was checked above.
@@ -558,5 +592,23 @@ impl<T: ::hyper::rt::Write> AsyncWrite for MagpieIo<T> {
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.inner_pin().poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_len_follows_what_reads_return() {
+        // A small request: the next offer is the minimum.
+        assert_eq!(next_read_len(MIN_READ_LEN, 100), MIN_READ_LEN);
+        // A filled offer doubles, up to the maximum.
+        assert_eq!(next_read_len(MIN_READ_LEN, MIN_READ_LEN), 2 * MIN_READ_LEN);
+        assert_eq!(next_read_len(MAX_READ_LEN, MAX_READ_LEN), MAX_READ_LEN);
+        // A partly filled one: about twice what came.
+        assert_eq!(next_read_len(32 * 1024, 5000), 16 * 1024);
+        // EOF (0 bytes) goes back to the minimum.
+        assert_eq!(next_read_len(8 * 1024, 0), MIN_READ_LEN);
     }
 }
