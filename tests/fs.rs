@@ -117,6 +117,68 @@ async fn a_file_dropped_with_a_write_in_flight_still_writes_it() {
     }
 }
 
+/// Writes `data` to `path` through a `File`, dropped without a flush while its last
+/// write still waits in the blocking pool's queue (the pool's one thread is held by
+/// another job), then drops the runtime; returns what the file holds afterwards.
+fn write_then_drop_the_runtime(rt: magpie::runtime::Runtime, path: &Path, data: &[u8]) -> Vec<u8> {
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    rt.block_on(async {
+        let mut file = File::create(path).await.unwrap();
+        let (head, tail) = data.split_at(data.len() - 1024 * 1024);
+        // Two 2 MiB blocking writes; the second may still be queued or running.
+        file.write_all(head).await.unwrap();
+        // Queued after that write: holds the pool's thread until released.
+        drop(magpie::task::spawn_blocking(move || {
+            let _ = held.recv_timeout(common::HANG_LIMIT);
+        }));
+        // Waits for the previous write, then queues this one behind the holder.
+        file.write_all(tail).await.unwrap();
+        drop(file);
+    });
+    // Released once the shutdown has dealt with the queue (it waits for the thread).
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = release.send(());
+    });
+    drop(rt);
+    releaser.join().unwrap();
+    std::fs::read(path).unwrap()
+}
+
+/// tokio runs a file's writes as "mandatory" blocking jobs: a runtime shut down right
+/// after the `File` is dropped still completes them instead of cancelling them.
+#[test]
+fn writes_queued_when_the_runtime_shuts_down_still_land() {
+    let dir = TempDir::new("shutdown-write");
+    let data = pattern(9, 5 * 1024 * 1024);
+    let multi = magpie::runtime::Builder::new()
+        .worker_threads(2)
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let path = dir.join("multi.bin");
+    let written = write_then_drop_the_runtime(multi, &path, &data);
+    assert_eq!(
+        written.len(),
+        data.len(),
+        "multi-thread: bytes lost at shutdown"
+    );
+    assert!(written == data);
+
+    let current = magpie::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let path = dir.join("current.bin");
+    let written = write_then_drop_the_runtime(current, &path, &data);
+    assert_eq!(
+        written.len(),
+        data.len(),
+        "current-thread: bytes lost at shutdown"
+    );
+    assert!(written == data);
+}
+
 #[magpie::test]
 async fn seeks_account_for_bytes_read_ahead() {
     let dir = TempDir::new("seek");

@@ -55,6 +55,14 @@ pub mod task {
     pub use crate::task_core::{id, try_id, yield_now, AbortHandle, Id, JoinError, JoinHandle};
 }
 
+/// Not public API: what the `magpie` facade's own modules need from this
+/// crate and do not re-export (`magpie::fs` runs its file writes as
+/// mandatory blocking jobs).
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::rt::spawn_mandatory_blocking;
+}
+
 pub mod runtime {
     //! Building, running and shutting down a runtime.
     //!

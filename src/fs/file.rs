@@ -8,11 +8,13 @@
 //!   write is started; it is complete once `flush` (or `sync_all`, ...) returns, and an
 //!   error it met is reported by the next write or flush;
 //! - dropping the `File` detaches the operation in flight, which still finishes (a
-//!   write's bytes are not lost);
+//!   write's bytes are not lost); writes run as *mandatory* blocking jobs, which a
+//!   runtime shutting down still runs instead of cancelling them;
 //! - bytes read ahead are accounted for: a write or a relative seek first moves the OS
 //!   cursor back by the bytes the caller has not consumed.
 //!
-//! It uses [`crate::task::spawn_blocking`] and [`crate::sync::Mutex`] (for the `&self`
+//! It uses [`crate::task::spawn_blocking`], `magpie_runtime`'s hidden
+//! `spawn_mandatory_blocking` (for writes) and [`crate::sync::Mutex`] (for the `&self`
 //! methods, which wait for the operation in flight).
 
 use std::fmt;
@@ -31,6 +33,7 @@ use super::file_buf::Buf;
 use super::OpenOptions;
 use crate::sync::Mutex;
 use crate::task::{spawn_blocking, JoinHandle};
+use magpie_runtime::internal::spawn_mandatory_blocking;
 
 /// An open file, read and written asynchronously through the `magpie::io` traits
 /// (`AsyncReadExt`, `AsyncWriteExt`, `AsyncSeekExt`).
@@ -39,7 +42,7 @@ use crate::task::{spawn_blocking, JoinHandle};
 /// most one is in flight per file. A write returns once its bytes are handed to that
 /// call, so **call `flush` (or [`File::sync_all`]) to learn that writes are complete**
 /// and to see their errors. Dropping a file with a write in flight does not lose the
-/// write: it finishes on the pool.
+/// write: it finishes on the pool, even if the runtime shuts down right after.
 ///
 /// Reading, writing or seeking starts blocking work, so (like every `magpie::fs`
 /// future) it panics outside a magpie runtime; [`File::from_std`] itself needs none.
@@ -408,7 +411,10 @@ impl AsyncWrite for File {
                     let back = buf.discard_read();
                     let n = buf.copy_from(src);
                     let std = Arc::clone(&me.std);
-                    inner.state = State::Busy(spawn_blocking(move || {
+                    // Mandatory: a runtime shutting down before a pool thread took it
+                    // still runs it, so a write the caller was told succeeded is not
+                    // dropped (tokio's rule).
+                    inner.state = State::Busy(spawn_mandatory_blocking(move || {
                         let result = if back != 0 {
                             (&*std)
                                 .seek(SeekFrom::Current(back))

@@ -8,7 +8,7 @@
 mod pool;
 mod task;
 
-pub(crate) use pool::{BlockingPool, BlockingSpawner, PoolConfig};
+pub(crate) use pool::{BlockingPool, BlockingSpawner, Mandatory, PoolConfig};
 
 use std::any::Any;
 

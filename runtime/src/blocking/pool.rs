@@ -4,7 +4,9 @@
 //!
 //! `PoolState` is guarded by one mutex: any thread that spawns pushes to the
 //! queue and may start a thread; pool threads pop from it and count
-//! themselves idle/alive; shutdown sets the flag and waits for the threads.
+//! themselves idle/alive; shutdown sets the flag, cancels the queued jobs
+//! that are not [`Mandatory`], and waits for the threads, which run the
+//! mandatory ones before they exit.
 
 use super::task::{BlockingSchedule, BlockingTask};
 use super::EnterRuntime;
@@ -26,8 +28,26 @@ pub(crate) struct PoolConfig {
 
 type Job = Notified<BlockingSchedule>;
 
+/// Whether shutdown must still run a queued job instead of cancelling it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mandatory {
+    /// Cancelled at shutdown if it has not started (`spawn_blocking`).
+    No,
+    /// Run even when the runtime shuts down before a thread took it: work
+    /// whose loss would be silent, such as a `File`'s write.
+    Yes,
+}
+
+/// A job waiting in the queue.
+struct Queued {
+    job: Job,
+    mandatory: Mandatory,
+}
+
 struct PoolState {
-    queue: VecDeque<Job>,
+    /// Jobs not yet taken by a thread. After shutdown only mandatory ones are
+    /// left, and the threads run them all before they exit.
+    queue: VecDeque<Queued>,
     /// Threads alive (busy or idle).
     num_threads: usize,
     /// Threads waiting on `work_cvar`.
@@ -101,19 +121,35 @@ impl BlockingPool {
         }
     }
 
-    /// Stops accepting work, cancels queued closures that have not started,
-    /// and waits up to `timeout` for running ones; threads still running
-    /// after that are detached.
+    /// Stops accepting work, cancels queued closures that have not started
+    /// (except mandatory ones, which the threads still run), and waits up to
+    /// `timeout` for the threads; those still running after that are
+    /// detached (and still run the mandatory jobs left).
     pub(crate) fn shutdown(&self, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         let mut state = self.shared.state.lock();
         state.shutdown = true;
-        let queued: Vec<Job> = state.queue.drain(..).collect();
+        let (kept, cancelled): (VecDeque<Queued>, VecDeque<Queued>) = state
+            .queue
+            .drain(..)
+            .partition(|queued| queued.mandatory == Mandatory::Yes);
+        state.queue = kept;
+        // Every queued job has a thread to run it (`spawn` starts one or
+        // panics), so this is only a safeguard: with no thread left, run the
+        // mandatory jobs here.
+        let orphaned: Vec<Queued> = if state.num_threads == 0 {
+            state.queue.drain(..).collect()
+        } else {
+            Vec::new()
+        };
         self.shared.publish(&state);
         self.shared.work_cvar.notify_all();
         drop(state);
-        for job in queued {
-            job.shutdown();
+        for queued in cancelled {
+            queued.job.shutdown();
+        }
+        for queued in orphaned {
+            queued.job.run();
         }
         let mut state = self.shared.state.lock();
         while state.num_threads > 0 {
@@ -146,7 +182,9 @@ impl BlockingSpawner {
         self.shared.queue_gauge.load(Relaxed)
     }
 
-    /// Queues `f` for a pool thread, as a task spawned at `spawned_at`.
+    /// Queues `f` for a pool thread, as a task spawned at `spawned_at`;
+    /// shutdown runs it anyway if it is `mandatory` and has not started.
+    /// After shutdown began it is cancelled at once, mandatory or not.
     ///
     /// # Panics
     ///
@@ -158,6 +196,7 @@ impl BlockingSpawner {
     pub(crate) fn spawn<F, R>(
         &self,
         f: F,
+        mandatory: Mandatory,
         enter: impl FnOnce() -> EnterRuntime,
         spawned_at: &'static std::panic::Location<'static>,
     ) -> JoinHandle<R>
@@ -177,7 +216,7 @@ impl BlockingSpawner {
             job.shutdown();
             return join;
         }
-        state.queue.push_back(job);
+        state.queue.push_back(Queued { job, mandatory });
         if state.num_idle > state.num_notify {
             state.num_notify += 1;
             self.shared.work_cvar.notify_one();
@@ -190,10 +229,10 @@ impl BlockingSpawner {
                     state.threads.push((id, thread));
                 }
                 Err(e) if state.num_threads == 0 => {
-                    let job = state.queue.pop_back();
+                    let queued = state.queue.pop_back();
                     drop(state);
-                    if let Some(job) = job {
-                        job.shutdown();
+                    if let Some(queued) = queued {
+                        queued.job.shutdown();
                     }
                     panic!("failed to start a blocking-pool thread: {e}");
                 }
@@ -237,10 +276,10 @@ impl BlockingSpawner {
 fn run_thread(shared: &PoolShared, id: usize) {
     let mut state = shared.state.lock();
     loop {
-        if let Some(job) = state.queue.pop_front() {
+        if let Some(queued) = state.queue.pop_front() {
             shared.publish(&state);
             drop(state);
-            job.run();
+            queued.job.run();
             state = shared.state.lock();
             continue;
         }

@@ -5,7 +5,7 @@ use super::context::{self, EnterGuard, TryCurrentError};
 use super::flavor::Scheduler;
 use super::implicit_local::ImplicitLocal;
 use super::metrics::RuntimeMetrics;
-use crate::blocking::BlockingSpawner;
+use crate::blocking::{BlockingSpawner, Mandatory};
 use crate::observe::dump::Dump;
 use crate::task_core::JoinHandle;
 use std::fmt;
@@ -183,13 +183,15 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.spawn_blocking_at(f, Location::caller())
+        self.spawn_blocking_at(f, Mandatory::No, Location::caller())
     }
 
-    /// `spawn_blocking` for a closure spawned at `spawned_at`.
+    /// `spawn_blocking` for a closure spawned at `spawned_at`; a `mandatory`
+    /// one runs even if the runtime shuts down before a thread took it.
     pub(crate) fn spawn_blocking_at<F, R>(
         &self,
         f: F,
+        mandatory: Mandatory,
         spawned_at: &'static Location<'static>,
     ) -> JoinHandle<R>
     where
@@ -207,7 +209,7 @@ impl Handle {
             let handle = self.clone();
             Box::new(move || Box::new(handle.enter()))
         };
-        self.inner.blocking.spawn(f, enter, spawned_at)
+        self.inner.blocking.spawn(f, mandatory, enter, spawned_at)
     }
 
     /// Runs `future` to completion on the calling thread, with this runtime

@@ -22,6 +22,7 @@ pub use join_set::JoinSet;
 pub use metrics::RuntimeMetrics;
 pub use runtime::Runtime;
 
+use crate::blocking::Mandatory;
 use crate::task_core::JoinHandle;
 use std::future::Future;
 use std::panic::Location;
@@ -128,7 +129,33 @@ where
     R: Send + 'static,
 {
     let spawned_at = Location::caller();
-    match context::with_current(|handle| handle.spawn_blocking_at(f, spawned_at)) {
+    match context::with_current(|handle| handle.spawn_blocking_at(f, Mandatory::No, spawned_at)) {
+        Ok(join) => join,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// As [`spawn_blocking`], but a runtime that shuts down before a pool thread
+/// took `f` still runs it (on a pool thread, while the shutdown waits for
+/// them) instead of cancelling it; like tokio's internal
+/// `spawn_mandatory_blocking`, for work whose loss would be silent, such as
+/// `magpie::fs::File`'s writes. Once the shutdown has begun, `f` is
+/// cancelled (the handle yields a cancelled `JoinError`).
+///
+/// Not public API: the `magpie` facade reaches it through
+/// `magpie_runtime::internal` and does not re-export it.
+///
+/// # Panics
+///
+/// Panics when called outside the context of a magpie runtime.
+#[track_caller]
+pub fn spawn_mandatory_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let spawned_at = Location::caller();
+    match context::with_current(|handle| handle.spawn_blocking_at(f, Mandatory::Yes, spawned_at)) {
         Ok(join) => join,
         Err(e) => panic!("{e}"),
     }
