@@ -152,8 +152,35 @@ async fn kill_stops_a_sleeping_child_promptly() {
     let status = child.try_wait().unwrap().expect("killed child not reaped");
     assert_eq!(status.signal(), Some(libc::SIGKILL));
     assert_eq!(child.id(), None, "a reaped child has no id");
-    let error = child.start_kill().unwrap_err();
-    assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+    // As tokio (and std): killing a child already reaped is a no-op that succeeds.
+    child.start_kill().unwrap();
+    timeout(LIMIT, child.kill()).await.unwrap().unwrap();
+    let again = child.wait().await.unwrap();
+    assert_eq!(again.signal(), Some(libc::SIGKILL));
+}
+
+/// A child that exited but was not awaited yet is a zombie: killing it succeeds (as
+/// `kill(2)` on a zombie does, and as tokio and std report it), and does not take its
+/// status, which `wait` still returns.
+#[magpie::test]
+async fn killing_an_exited_child_not_yet_awaited_succeeds() {
+    let mut child = Command::new("true").spawn().unwrap();
+    magpie::time::sleep(Duration::from_millis(200)).await;
+    child.start_kill().unwrap();
+    let status = timeout(LIMIT, child.wait()).await.unwrap().unwrap();
+    assert!(
+        status.success(),
+        "the real status, not the kill's: {status:?}"
+    );
+
+    let mut child = Command::new("true").spawn().unwrap();
+    magpie::time::sleep(Duration::from_millis(200)).await;
+    timeout(LIMIT, child.kill()).await.unwrap().unwrap();
+    let status = timeout(LIMIT, child.wait()).await.unwrap().unwrap();
+    assert!(
+        status.success(),
+        "the real status, not the kill's: {status:?}"
+    );
 }
 
 #[magpie::test]

@@ -126,16 +126,19 @@ impl Child {
     /// Sends `SIGKILL` to the process without waiting for it to exit (see
     /// [`Child::kill`]).
     ///
+    /// As tokio's: a process that already exited but was not awaited is a zombie, which
+    /// `kill(2)` accepts, so this succeeds and [`Child::wait`] still returns the real
+    /// exit status; once the process was reaped (by `wait` or `try_wait`) this does
+    /// nothing and succeeds.
+    ///
     /// # Errors
-    /// `InvalidInput` if the process was already reaped; the OS's error if `kill(2)`
-    /// fails.
+    /// The OS's error if `kill(2)` fails.
     pub fn start_kill(&mut self) -> io::Result<()> {
-        if self.try_wait()?.is_some() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "invalid argument: can't kill an exited process",
-            ));
+        if self.status.is_some() {
+            return Ok(());
         }
+        // Not reaped yet, so the pid is still ours (a zombie at worst): std sends the
+        // signal, or returns `Ok` if it reaped the process itself.
         self.std().kill()
     }
 
