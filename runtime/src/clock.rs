@@ -35,6 +35,7 @@ pub(crate) fn now_ns() -> u64 {
 }
 
 /// This thread's last reading (a real one if it never read the clock).
+#[inline]
 pub(crate) fn cached_ns() -> u64 {
     match CACHED.with(Cell::get) {
         0 => now_ns(),

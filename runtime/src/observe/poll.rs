@@ -10,6 +10,7 @@ use crate::task_core::RawTask;
 
 /// Polls the task `raw` by calling `run` (which consumes the scheduler's
 /// queued reference; `raw` must not be used after it).
+#[inline]
 pub(crate) fn poll_task(stats: &WorkerStats, hooks: &TaskHooks, raw: RawTask, run: impl FnOnce()) {
     let header = raw.header();
     let poll = stats.begin_poll(header.id, header.spawned_at);

@@ -81,6 +81,7 @@ impl WorkerStats {
 
     /// A poll of task `id` spawned at `loc` starts. Returns the poll's
     /// number (for sampling), to be passed to `end_poll`.
+    #[inline]
     pub(crate) fn begin_poll(&self, id: Id, loc: &'static Location<'static>) -> u64 {
         // Relaxed: we are the only writer.
         let seq = self.poll_seq.load(Relaxed);
@@ -97,6 +98,7 @@ impl WorkerStats {
     }
 
     /// The poll numbered `poll` (from `begin_poll`) ended.
+    #[inline]
     pub(crate) fn end_poll(&self, poll: u64) {
         // Release: orders the poll's end before the next poll's id stores
         // for readers (with the fence in `begin_poll`).

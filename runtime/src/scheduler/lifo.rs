@@ -31,6 +31,7 @@ impl LifoSlot {
     }
 
     /// Owner: puts `task` in the slot; returns the task it displaces.
+    #[inline]
     pub(crate) fn replace(&self, task: Task) -> Option<Task> {
         let new = task.into_raw().header_ptr().as_ptr();
         // Relaxed: only the owner makes the slot non-empty, so an empty slot
@@ -45,6 +46,7 @@ impl LifoSlot {
     }
 
     /// Owner or thief: takes the task in the slot.
+    #[inline]
     pub(crate) fn take(&self) -> Option<Task> {
         // Relaxed: an empty slot is the common case and needs no ordering;
         // a non-empty one is taken with the swap below.

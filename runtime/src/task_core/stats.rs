@@ -46,6 +46,7 @@ impl TaskStats {
     }
 
     /// Counts a poll starting at (about) `now_ns`.
+    #[inline]
     pub(crate) fn record_poll(&self, now_ns: u64) {
         self.polls
             .store(self.polls.load(Relaxed).saturating_add(1), Relaxed);
