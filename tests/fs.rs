@@ -226,6 +226,61 @@ async fn a_write_after_a_buffered_read_lands_where_the_reads_stopped() {
     assert_eq!(&two, b"ef");
 }
 
+/// A write after a buffered read first seeks back over the bytes read ahead; where
+/// that seek fails (a FIFO cannot seek), the write fails, and its bytes must not stay
+/// in the buffer where the next read would hand them back as if read from the file.
+#[cfg(unix)]
+#[magpie::test]
+async fn a_write_whose_seek_back_fails_is_not_read_back() {
+    use magpie::io::AsyncRead;
+    use std::io::Write;
+    use std::os::unix::ffi::OsStrExt;
+    use std::pin::Pin;
+    use std::task::Poll;
+
+    let dir = TempDir::new("fifo");
+    let path = dir.join("fifo");
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: `c_path` is a valid NUL-terminated string that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    // Read+write: opening does not wait for a peer, and the pipe never reports EOF.
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .await
+        .unwrap();
+    let mut feed = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+
+    // Start a 64-byte read; it waits in the pool (the pipe is empty) ...
+    let mut big = [0; 64];
+    std::future::poll_fn(|cx| {
+        assert!(Pin::new(&mut file).poll_read(cx, &mut big).is_pending());
+        Poll::Ready(())
+    })
+    .await;
+    // ... takes all eleven bytes; the caller takes one, ten stay read ahead.
+    feed.write_all(b"hello world").unwrap();
+    let mut one = [0; 1];
+    bounded("read one", file.read_exact(&mut one))
+        .await
+        .unwrap();
+    assert_eq!(&one, b"h");
+
+    // The write's seek back over those ten fails (ESPIPE), reported by flush.
+    file.write_all(b"MINE").await.unwrap();
+    let error = bounded("flush", file.flush()).await.unwrap_err();
+    assert_eq!(error.raw_os_error(), Some(libc::ESPIPE));
+
+    // The next read gets what the pipe holds, not the failed write's bytes.
+    feed.write_all(b"next").unwrap();
+    let mut got = [0; 4];
+    bounded("read after", file.read_exact(&mut got))
+        .await
+        .unwrap();
+    assert_eq!(&got, b"next");
+}
+
 #[magpie::test]
 async fn a_failed_write_is_reported_by_flush() {
     let dir = TempDir::new("write-error");

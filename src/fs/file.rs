@@ -416,9 +416,16 @@ impl AsyncWrite for File {
                     // dropped (tokio's rule).
                     inner.state = State::Busy(spawn_mandatory_blocking(move || {
                         let result = if back != 0 {
-                            (&*std)
-                                .seek(SeekFrom::Current(back))
-                                .and_then(|_| buf.write_to(&*std))
+                            match (&*std).seek(SeekFrom::Current(back)) {
+                                Ok(_) => buf.write_to(&*std),
+                                // A file that cannot seek (a FIFO): the write fails, and
+                                // its bytes must not stay where the next read would hand
+                                // them out as if read from the file.
+                                Err(error) => {
+                                    buf.clear();
+                                    Err(error)
+                                }
+                            }
                         } else {
                             buf.write_to(&*std)
                         };
