@@ -210,6 +210,32 @@ async fn fifty_concurrent_children_are_all_reaped() {
     assert!(zombies.is_empty(), "zombies left: {zombies:?}");
 }
 
+/// The check above runs after each `wait`, which reaps; here nobody waits: fifty
+/// children are dropped at once and the runtime's orphan reaping must leave none of
+/// them a zombie (each gone from `/proc`, so exited and reaped, within a few seconds).
+#[magpie::test]
+async fn fifty_dropped_children_are_all_reaped_without_waiting() {
+    let mut pids = Vec::new();
+    for _ in 0..50 {
+        let child = Command::new("true").spawn().unwrap();
+        pids.push(child.id().unwrap());
+        drop(child);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left: Vec<u32> = pids.iter().copied().filter(|&p| is_our_child(p)).collect();
+        if left.is_empty() {
+            break;
+        }
+        let zombies: Vec<u32> = left.iter().copied().filter(|&p| is_our_zombie(p)).collect();
+        assert!(
+            Instant::now() < deadline,
+            "not reaped after 5 s: {left:?}, of which zombies: {zombies:?}"
+        );
+        magpie::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[magpie::test]
 async fn a_dropped_running_child_is_reaped_when_it_exits() {
     let child = Command::new("sleep").arg("0.3").spawn().unwrap();
