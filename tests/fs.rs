@@ -281,6 +281,52 @@ async fn a_write_whose_seek_back_fails_is_not_read_back() {
     assert_eq!(&got, b"next");
 }
 
+/// `set_max_buf_size` (tokio's): the most one blocking read or write moves, 2 MiB by
+/// default; a `write` takes at most that many bytes and a `read` returns at most that
+/// many, and `try_clone` keeps it.
+#[magpie::test]
+async fn max_buf_size_caps_each_blocking_read_and_write() {
+    let dir = TempDir::new("max-buf");
+    let path = dir.join("capped.bin");
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .await
+        .unwrap();
+    assert_eq!(file.max_buf_size(), 2 * 1024 * 1024);
+    let big = pattern(3, 5 * 1024 * 1024);
+    assert_eq!(file.write(&big).await.unwrap(), 2 * 1024 * 1024);
+
+    file.set_max_buf_size(8 * 1024 * 1024);
+    assert_eq!(file.max_buf_size(), 8 * 1024 * 1024);
+    assert_eq!(file.write(&big).await.unwrap(), big.len());
+
+    file.set_max_buf_size(16);
+    assert_eq!(file.write(&big[..100]).await.unwrap(), 16);
+    file.flush().await.unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        (2 * 1024 * 1024 + big.len() + 16) as u64
+    );
+    file.seek(SeekFrom::Start(0)).await.unwrap();
+    let mut dst = [0; 100];
+    assert_eq!(file.read(&mut dst).await.unwrap(), 16);
+    assert_eq!(&dst[..16], &big[..16]);
+    // The cursor moved by exactly what was handed out: nothing was read ahead.
+    assert_eq!(file.stream_position().await.unwrap(), 16);
+    assert_eq!(file.try_clone().await.unwrap().max_buf_size(), 16);
+}
+
+#[test]
+#[should_panic(expected = "must be greater than 0")]
+fn a_zero_max_buf_size_panics() {
+    let std = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+    File::from_std(std).set_max_buf_size(0);
+}
+
 #[magpie::test]
 async fn a_failed_write_is_reported_by_flush() {
     let dir = TempDir::new("write-error");

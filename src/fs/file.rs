@@ -29,7 +29,7 @@ use std::task::{ready, Context, Poll};
 use crate::io::{AsyncRead, AsyncSeek, AsyncWrite};
 
 use super::blocking::{asyncify, join_error};
-use super::file_buf::Buf;
+use super::file_buf::{Buf, DEFAULT_MAX_BUF};
 use super::OpenOptions;
 use crate::sync::Mutex;
 use crate::task::{spawn_blocking, JoinHandle};
@@ -74,6 +74,8 @@ pub struct File {
     /// The buffer and the operation in flight. The poll methods (`&mut self`) reach it
     /// with `get_mut`; the `&self` methods lock it, so they wait for each other.
     inner: Mutex<Inner>,
+    /// The most bytes one blocking read or write moves ([`File::set_max_buf_size`]).
+    max_buf_size: usize,
 }
 
 /// A file's state between calls.
@@ -154,6 +156,7 @@ impl File {
                 last_write_err: None,
                 pending_seek: None,
             }),
+            max_buf_size: DEFAULT_MAX_BUF,
         }
     }
 
@@ -244,7 +247,7 @@ impl File {
     }
 
     /// Waits for the operation in flight, then makes a new `File` for the same open file
-    /// (sharing its cursor, as `dup` does).
+    /// (sharing its cursor, as `dup` does), with the same maximum buffer size.
     ///
     /// # Panics
     /// When polled outside a magpie runtime.
@@ -252,7 +255,11 @@ impl File {
         let mut inner = self.inner.lock().await;
         inner.complete_inflight().await;
         let std = Arc::clone(&self.std);
-        asyncify(move || std.try_clone()).await.map(File::from_std)
+        let mut file = asyncify(move || std.try_clone())
+            .await
+            .map(File::from_std)?;
+        file.max_buf_size = self.max_buf_size;
+        Ok(file)
     }
 
     /// Waits for the operation in flight, then changes the file's permissions.
@@ -279,6 +286,43 @@ impl File {
         Arc::try_unwrap(self.std).expect("no blocking operation holds the file once it is idle")
     }
 
+    /// Sets the most bytes one blocking read or write moves (2 MiB by default, as in
+    /// tokio): a larger caller buffer is read or written in several operations, and a
+    /// `write` returns at most this many bytes taken.
+    ///
+    /// # Panics
+    /// If `max_buf_size` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::fs::File;
+    /// use magpie::io::AsyncWriteExt;
+    ///
+    /// #[magpie::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let path = std::env::temp_dir().join(format!("magpie-doc-buf-{}", std::process::id()));
+    ///     let mut file = File::create(&path).await?;
+    ///     file.set_max_buf_size(8 * 1024 * 1024);
+    ///     assert_eq!(file.max_buf_size(), 8 * 1024 * 1024);
+    ///     // One blocking write of 4 MiB instead of two of 2 MiB.
+    ///     assert_eq!(file.write(&vec![7; 4 * 1024 * 1024]).await?, 4 * 1024 * 1024);
+    ///     file.flush().await?;
+    ///     magpie::fs::remove_file(&path).await
+    /// }
+    /// ```
+    #[track_caller]
+    pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
+        assert!(max_buf_size > 0, "`max_buf_size` must be greater than 0");
+        self.max_buf_size = max_buf_size;
+    }
+
+    /// The most bytes one blocking read or write moves (see
+    /// [`File::set_max_buf_size`]).
+    pub fn max_buf_size(&self) -> usize {
+        self.max_buf_size
+    }
+
     /// Gives back the standard-library file at once if no operation is in flight;
     /// otherwise gives this `File` back.
     pub fn try_into_std(mut self) -> Result<std::fs::File, File> {
@@ -290,6 +334,7 @@ impl File {
             Err(std) => Err(File {
                 std,
                 inner: self.inner,
+                max_buf_size: self.max_buf_size,
             }),
         }
     }
@@ -363,7 +408,7 @@ impl AsyncRead for File {
                     }
                     let mut buf = std::mem::take(buf);
                     let std = Arc::clone(&me.std);
-                    let len = dst.len();
+                    let len = dst.len().min(me.max_buf_size);
                     inner.state = State::Busy(spawn_blocking(move || {
                         let result = buf.read_from(&*std, len);
                         (Operation::Read(result), buf)
@@ -409,7 +454,7 @@ impl AsyncWrite for File {
                     let mut buf = std::mem::take(buf);
                     // Bytes read ahead: the OS cursor is past the caller's; move it back.
                     let back = buf.discard_read();
-                    let n = buf.copy_from(src);
+                    let n = buf.copy_from(src, me.max_buf_size);
                     let std = Arc::clone(&me.std);
                     // Mandatory: a runtime shutting down before a pool thread took it
                     // still runs it, so a write the caller was told succeeded is not

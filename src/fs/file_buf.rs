@@ -4,9 +4,10 @@
 
 use std::io::{self, Read, Write};
 
-/// The most a single blocking read or write moves (tokio's limit): a larger caller
-/// buffer is served in several operations.
-pub(crate) const MAX_BUF: usize = 2 * 1024 * 1024;
+/// The most a single blocking read or write moves unless
+/// [`File::set_max_buf_size`](super::File::set_max_buf_size) says otherwise (tokio's
+/// default): a larger caller buffer is served in several operations.
+pub(crate) const DEFAULT_MAX_BUF: usize = 2 * 1024 * 1024;
 
 /// Bytes `buf[pos..]` not yet consumed.
 ///
@@ -40,12 +41,12 @@ impl Buf {
         n
     }
 
-    /// Takes up to [`MAX_BUF`] bytes of `src` to be written; the buffer must be empty
+    /// Takes up to `max` bytes of `src` to be written; the buffer must be empty
     /// (read-ahead discarded first). Returns the count taken.
-    pub(crate) fn copy_from(&mut self, src: &[u8]) -> usize {
+    pub(crate) fn copy_from(&mut self, src: &[u8], max: usize) -> usize {
         debug_assert!(self.is_empty(), "a write buffer starts empty");
         self.clear();
-        let n = src.len().min(MAX_BUF);
+        let n = src.len().min(max);
         self.buf.extend_from_slice(&src[..n]);
         n
     }
@@ -65,11 +66,12 @@ impl Buf {
         back
     }
 
-    /// One read of up to `len` bytes (at most [`MAX_BUF`]) from `source` into the empty
-    /// buffer (blocking; retried on `Interrupted`). Returns the count read.
+    /// One read of up to `len` bytes from `source` into the empty buffer (blocking;
+    /// retried on `Interrupted`). Returns the count read. The caller caps `len` (at the
+    /// file's maximum buffer size).
     pub(crate) fn read_from(&mut self, mut source: impl Read, len: usize) -> io::Result<usize> {
         self.clear();
-        self.buf.resize(len.min(MAX_BUF), 0);
+        self.buf.resize(len, 0);
         let result = loop {
             match source.read(&mut self.buf) {
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
@@ -93,7 +95,7 @@ impl Buf {
 
 #[cfg(test)]
 mod tests {
-    use super::Buf;
+    use super::{Buf, DEFAULT_MAX_BUF};
 
     #[test]
     fn read_ahead_is_handed_out_in_pieces_and_can_be_discarded() {
@@ -110,10 +112,14 @@ mod tests {
     #[test]
     fn a_write_takes_the_bytes_and_leaves_the_buffer_empty() {
         let mut buf = Buf::default();
-        assert_eq!(buf.copy_from(b"abc"), 3);
+        assert_eq!(buf.copy_from(b"abc", DEFAULT_MAX_BUF), 3);
         let mut sink = Vec::new();
         buf.write_to(&mut sink).unwrap();
         assert_eq!(sink, b"abc");
         assert!(buf.is_empty());
+        // At most `max` bytes per write.
+        assert_eq!(buf.copy_from(b"abc", 2), 2);
+        buf.write_to(&mut sink).unwrap();
+        assert_eq!(sink, b"abcab");
     }
 }
