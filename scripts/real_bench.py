@@ -17,11 +17,19 @@ Placements (env PLACEMENTS; default both):
   pinned   server --workers 1 on cpu SERVER_CPU, generator on cpu GEN_CPU (taskset)
   shared   server --workers 2; server and generator both on cpus SERVER_CPU,GEN_CPU
 Rounds: ROUNDS (default 5) rounds of DURATION seconds (default 10), each round one
-magpie run then one tokio run. Every run starts a fresh server, loads it for WARMUP
+magpie run then one tokio run (then one floor run, with FLOOR=1). Every run starts a fresh server, loads it for WARMUP
 seconds (default 2; kv: KV_WARMUP_REQUESTS requests, which also sizes the measured
 run to about DURATION seconds), then measures one generator run. Server CPU is
 utime+stime of the server process (/proc/PID/stat) over the measured run;
 context switches are summed over its threads (/proc/PID/task/*/status).
+
+Floor (env FLOOR=1; default 0, off): the kv workloads in the pinned placement also run
+`kv --runtime floor --workers 1`, the same commands served by one thread running a bare
+mio loop with no runtime (examples/kv/floor.rs): the kernel's share plus the command
+work, the least CPU per request any runtime can spend. Each round then runs magpie,
+tokio, floor, and that placement's table gains the floor's medians and the magpie/floor
+and tokio/floor ratios. Other workloads and the shared placement are unchanged (the
+floor is one thread, so it has no 2-worker setup to compare with).
 
 Output: raw per-run lines as they finish, then one markdown table per placement;
 both are also written to OUT_DIR (default target/real_bench/<UTC timestamp>/).
@@ -39,7 +47,7 @@ import sys
 import time
 
 from real_bench_parse import BenchError, parse_redis_csv, parse_rpc, parse_wrk
-from real_bench_report import RUNTIMES, raw_line, table
+from real_bench_report import FLOOR as FLOOR_RUNTIME, RUNTIMES, raw_line, table
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BIN = os.path.join(ROOT, "target", "release", "examples")
@@ -57,6 +65,13 @@ def env_int(name, default):
     if value <= 0:
         sys.exit(f"real_bench: {name} must be positive, not {value}")
     return value
+
+
+def env_flag(name):
+    text = os.environ.get(name, "0")
+    if text not in ("0", "1"):
+        sys.exit(f"real_bench: {name} is 0 or 1, not {text!r}")
+    return text == "1"
 
 
 def env_list(name, allowed):
@@ -81,6 +96,7 @@ KV_PIPELINE = env_int("KV_PIPELINE", 1)
 KV_WARMUP_REQUESTS = env_int("KV_WARMUP_REQUESTS", 20000)
 RPC_CALLERS = env_int("RPC_CALLERS", 64)
 RPC_CONNECTIONS = env_int("RPC_CONNECTIONS", 1)
+FLOOR = env_flag("FLOOR")
 OUT_DIR = os.environ.get(
     "OUT_DIR",
     os.path.join(ROOT, "target", "real_bench", time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())),
@@ -102,6 +118,14 @@ def placement_settings(placement):
 
 def pinned(cpus, command):
     return ["taskset", "-c", cpus] + command
+
+
+def runtimes_for(placement, workload):
+    """What runs in each round: magpie and tokio, and with FLOOR=1 the kv floor (pinned:
+    it is one thread, like the 1-worker servers there)."""
+    if FLOOR and placement == "pinned" and workload.startswith("kv_"):
+        return RUNTIMES + (FLOOR_RUNTIME,)
+    return RUNTIMES
 
 
 # ---------------------------------------------------------------- server process
@@ -265,6 +289,8 @@ def describe_setup():
     knobs = " ".join(f"{name}={globals()[name]}" for name in (
         "ROUNDS", "DURATION", "WARMUP", "WRK_THREADS", "WRK_CONNECTIONS", "KV_CLIENTS",
         "KV_PIPELINE", "KV_WARMUP_REQUESTS", "RPC_CALLERS", "RPC_CONNECTIONS"))
+    if FLOOR:
+        knobs += " FLOOR=1"
     return (f"tree {commit}{dirty}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
             f"{os.cpu_count()} cpus, {os.uname().release}; {wrk[0].split(' Copyright')[0]}; "
             f"{redis}\n{knobs}")
@@ -280,9 +306,10 @@ def main():
         raw.write(setup + "\n")
         for placement in PLACEMENTS:
             for workload in WORKLOADS:
-                runs = results.setdefault((placement, workload), {rt: [] for rt in RUNTIMES})
+                runtimes = runtimes_for(placement, workload)
+                runs = results.setdefault((placement, workload), {rt: [] for rt in runtimes})
                 for round_index in range(1, ROUNDS + 1):
-                    for runtime in RUNTIMES:
+                    for runtime in runtimes:
                         result = one_run(workload, placement, runtime, log)
                         runs[runtime].append(result)
                         line = raw_line(placement, workload, round_index, runtime, result)

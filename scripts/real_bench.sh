@@ -9,10 +9,15 @@
 #   scripts/real_bench.sh                        # 5 rounds x 10 s, every workload: ~17 min
 #   ROUNDS=1 DURATION=2 scripts/real_bench.sh    # does it work?
 #   WORKLOADS=hyper,rpc PLACEMENTS=pinned ROUNDS=7 scripts/real_bench.sh
+#   FLOOR=1 WORKLOADS=kv_get,kv_set PLACEMENTS=pinned scripts/real_bench.sh
 #
 # Knobs (environment): ROUNDS DURATION WARMUP WORKLOADS PLACEMENTS SERVER_CPU GEN_CPU
 # WRK_THREADS WRK_CONNECTIONS KV_CLIENTS KV_PIPELINE KV_WARMUP_REQUESTS RPC_CALLERS
-# RPC_CONNECTIONS OUT_DIR; see scripts/real_bench.py for what each does. Not run in CI:
+# RPC_CONNECTIONS FLOOR OUT_DIR; see scripts/real_bench.py for what each does. FLOOR=1
+# (default 0) adds, to the kv workloads in the pinned placement, a third server in each
+# round: `kv --runtime floor`, the same commands on a bare single-threaded mio loop with
+# no runtime, so the table shows the least CPU per request any runtime can spend and
+# the magpie/floor and tokio/floor ratios. Not run in CI:
 # it takes minutes and wants a quiet machine (tests/real_servers.rs is the CI smoke test).
 set -euo pipefail
 cd "$(dirname "$0")/.."

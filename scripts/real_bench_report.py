@@ -1,9 +1,15 @@
 """The report of scripts/real_bench.py: one raw line per run, and per placement a
-markdown table of the medians per runtime and their magpie/tokio ratios.
+markdown table of the medians per runtime and their magpie/tokio ratios; where a
+workload also has runs of the kv server's runtime-free floor (FLOOR=1), three more
+columns: the floor's medians and the magpie/floor and tokio/floor ratios.
 """
 import statistics
 
 RUNTIMES = ("magpie", "tokio")
+
+# The kv server as a bare mio loop (examples/kv/floor.rs): not a runtime, the least any
+# runtime can spend. Only some workloads have it, so it is not in RUNTIMES.
+FLOOR = "floor"
 
 METRICS = (
     ("rps", "requests/s", "{:,.0f}"),
@@ -15,22 +21,45 @@ METRICS = (
 )
 
 
+def ratio(numerator, denominator):
+    return f"{numerator / denominator:.2f}" if denominator else "n/a"
+
+
 def table(title, runs_by_workload, rounds, duration):
-    """The table of one placement; `runs_by_workload`: workload -> runtime -> [run]."""
+    """The table of one placement; `runs_by_workload`: workload -> runtime -> [run]
+    (runtime: RUNTIMES, and FLOOR for the workloads that have floor runs)."""
+    floor = any(runs.get(FLOOR) for runs in runs_by_workload.values())
     lines = [f"#### {title}", "",
-             f"Medians of {rounds} alternating rounds of {duration} s per runtime.", "",
-             "| workload | metric | magpie | tokio | magpie/tokio |",
-             "|---|---|---:|---:|---:|"]
+             f"Medians of {rounds} alternating rounds of {duration} s per runtime.", ""]
+    if floor:
+        lines += ["floor: the kv server as one thread running a bare mio loop, no runtime; "
+                  "the same command code, so the least any runtime can spend.", "",
+                  "| workload | metric | magpie | tokio | magpie/tokio | floor | magpie/floor "
+                  "| tokio/floor |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|"]
+    else:
+        lines += ["| workload | metric | magpie | tokio | magpie/tokio |",
+                  "|---|---|---:|---:|---:|"]
     for workload, runs in runs_by_workload.items():
-        errors = {rt: sum(run["errors"] for run in runs[rt]) for rt in RUNTIMES}
+        present = [rt for rt in RUNTIMES + (FLOOR,) if runs.get(rt)]
+        errors = {rt: sum(run["errors"] for run in runs[rt]) for rt in present}
         for key, label, fmt in METRICS:
-            medians = {rt: statistics.median(run[key] for run in runs[rt]) for rt in RUNTIMES}
-            ratio = (f"{medians['magpie'] / medians['tokio']:.2f}" if medians["tokio"] else "n/a")
-            lines.append(f"| {workload} | {label} | {fmt.format(medians['magpie'])} | "
-                         f"{fmt.format(medians['tokio'])} | {ratio} |")
+            medians = {rt: statistics.median(run[key] for run in runs[rt]) for rt in present}
+            line = (f"| {workload} | {label} | {fmt.format(medians['magpie'])} | "
+                    f"{fmt.format(medians['tokio'])} | "
+                    f"{ratio(medians['magpie'], medians['tokio'])} |")
+            if FLOOR in medians:
+                line += (f" {fmt.format(medians[FLOOR])} | "
+                         f"{ratio(medians['magpie'], medians[FLOOR])} | "
+                         f"{ratio(medians['tokio'], medians[FLOOR])} |")
+            elif floor:
+                line += " | | |"
+            lines.append(line)
         if any(errors.values()):
-            lines.append(f"| {workload} | errors (all rounds) | {errors['magpie']} | "
-                         f"{errors['tokio']} | |")
+            line = f"| {workload} | errors (all rounds) | {errors['magpie']} | {errors['tokio']} | |"
+            if floor:
+                line += f" {errors[FLOOR]} | | |" if FLOOR in errors else " | | |"
+            lines.append(line)
     return "\n".join(lines)
 
 

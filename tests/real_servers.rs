@@ -2,8 +2,10 @@
 //! `examples/kv`, `examples/real_rpc`): each server body, built for magpie and for tokio,
 //! is started on a loopback port in this process and must answer real requests from a
 //! plain blocking client: an HTTP GET; SET, GET, DEL, pipelined PING and one
-//! PUBLISH/SUBSCRIBE delivery over RESP; one RPC echo call. Also the RESP parser's
-//! handling of split and inline input, which the benchmark's load generators rely on.
+//! PUBLISH/SUBSCRIBE delivery over RESP; one RPC echo call. The kv server's runtime-free
+//! floor (`examples/kv/on_floor.rs`, one thread) must answer the same commands and
+//! refuse SUBSCRIBE. Also the RESP parser's handling of split and inline input, which
+//! the benchmark's load generators rely on.
 
 // Each server body is compiled once per runtime, on purpose.
 #![allow(clippy::duplicate_mod)]
@@ -16,6 +18,8 @@ mod hyper_on_magpie;
 #[cfg(feature = "hyper")]
 #[path = "../examples/real_hyper/on_tokio.rs"]
 mod hyper_on_tokio;
+#[path = "../examples/kv/on_floor.rs"]
+mod kv_on_floor;
 #[path = "../examples/kv/on_magpie.rs"]
 mod kv_on_magpie;
 #[path = "../examples/kv/on_tokio.rs"]
@@ -44,6 +48,11 @@ type Serve = fn(Option<usize>, SocketAddr, Box<dyn FnOnce(SocketAddr)>) -> io::R
 /// Starts `serve` on its own thread with 2 workers on a free loopback port; its address.
 /// The server runs until the test process ends.
 fn start(name: &str, serve: Serve) -> SocketAddr {
+    start_with_workers(name, serve, 2)
+}
+
+/// [`start`] with `workers` workers.
+fn start_with_workers(name: &str, serve: Serve, workers: usize) -> SocketAddr {
     let (bound, address) = mpsc::channel();
     let any_port = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let thread_name = name.to_string();
@@ -51,7 +60,7 @@ fn start(name: &str, serve: Serve) -> SocketAddr {
         .name(thread_name.clone())
         .spawn(move || {
             let report = Box::new(move |addr| bound.send(addr).expect("the test waits"));
-            if let Err(error) = serve(Some(2), any_port, report) {
+            if let Err(error) = serve(Some(workers), any_port, report) {
                 panic!("{thread_name}: the server stopped: {error}");
             }
         })
@@ -123,8 +132,8 @@ fn hyper_hello_answers_on_tokio() {
     hyper_answers_a_get("hyper on tokio", hyper_on_tokio::serve);
 }
 
-fn kv_answers_commands_and_delivers_a_message(name: &str, serve: Serve) {
-    let addr = start(name, serve);
+/// SET, GET, DEL, pipelined and inline, and what redis-benchmark asks first; the client.
+fn kv_answers_commands(addr: SocketAddr) -> TcpStream {
     let mut client = connect(addr);
     // SET and GET as arrays of bulk strings, then an inline PING, in one write.
     exchange(
@@ -144,6 +153,12 @@ fn kv_answers_commands_and_delivers_a_message(name: &str, serve: Serve) {
         b"*3\r\n$6\r\nCONFIG\r\n$3\r\nGET\r\n$10\r\nappendonly\r\n",
         b"*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n",
     );
+    client
+}
+
+fn kv_answers_commands_and_delivers_a_message(name: &str, serve: Serve) {
+    let addr = start(name, serve);
+    let mut client = kv_answers_commands(addr);
 
     let mut subscriber = connect(addr);
     exchange(
@@ -181,6 +196,35 @@ fn kv_answers_on_magpie() {
 #[test]
 fn kv_answers_on_tokio() {
     kv_answers_commands_and_delivers_a_message("kv on tokio", kv_on_tokio::serve);
+}
+
+#[test]
+fn kv_answers_on_the_floor() {
+    let addr = start_with_workers("kv floor", kv_on_floor::serve, 1);
+    let mut client = kv_answers_commands(addr);
+    exchange(
+        &mut client,
+        b"*3\r\n$6\r\nEXISTS\r\n$3\r\nkey\r\n$3\r\nkey\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n",
+        b":0\r\n$2\r\nhi\r\n",
+    );
+    // No pub/sub without tasks: nobody can subscribe, so a message reaches no one.
+    exchange(
+        &mut client,
+        b"*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nnews\r\n",
+        b"-ERR not supported by the floor server\r\n",
+    );
+    exchange(
+        &mut client,
+        b"*3\r\n$7\r\nPUBLISH\r\n$4\r\nnews\r\n$5\r\nhello\r\n",
+        b":0\r\n",
+    );
+    // The floor is one thread.
+    let any_port = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let refused = kv_on_floor::serve(Some(2), any_port, Box::new(|_| {}));
+    assert_eq!(
+        refused.map_err(|error| error.kind()),
+        Err(io::ErrorKind::InvalidInput)
+    );
 }
 
 fn rpc_answers_an_echo(name: &str, serve: Serve) {
