@@ -1,6 +1,7 @@
 //! Loom models of the observability protocols: the stall watchdog's sleep
-//! handshake (a worker waking while the watchdog decides to sleep is never
-//! missed) and the seqlock through which the watchdog reads a worker's
+//! handshake (a worker waking, or coming back from an announced park
+//! without sleeping, while the watchdog decides to sleep is never missed)
+//! and the seqlock through which the watchdog reads a worker's
 //! current poll (the id it reports is always that poll's).
 //!
 //! Run with the other models:
@@ -57,6 +58,33 @@ fn loom_watchdog_sees_a_worker_waking_while_it_goes_to_sleep() {
         // Returns only once it saw the worker awake or was woken by it.
         assert!(watchdog.sleep_while_idle(&*worker));
         waker.join().unwrap();
+    });
+}
+
+/// `worker::park`'s early return: the worker announces its park, its
+/// re-check finds work, and it counts itself awake again without sleeping.
+/// The watchdog may have seen it parked in between and gone to sleep: that
+/// path must wake it too, or a stall right after goes unreported.
+#[test]
+fn loom_watchdog_sees_a_worker_that_parks_and_finds_work() {
+    loom::model(|| {
+        let watchdog = Arc::new(Watchdog::new());
+        let worker = Arc::new(OneWorker {
+            awake: AtomicBool::new(true),
+            stats: WorkerStats::new(),
+        });
+        let parker = {
+            let (watchdog, worker) = (watchdog.clone(), worker.clone());
+            thread::spawn(move || {
+                // `transition_to_parked`, then the re-check finds work:
+                // `transition_from_parked` and the call.
+                worker.awake.store(false, SeqCst);
+                worker.awake.store(true, SeqCst);
+                watchdog.worker_awake();
+            })
+        };
+        assert!(watchdog.sleep_while_idle(&*worker));
+        parker.join().unwrap();
     });
 }
 

@@ -317,6 +317,10 @@ fn park(ctx: &WorkerContext, shared: &Shared) {
     // the others a wake-up if work remains.
     if shared.has_stealable_work() || shared.is_shutdown() {
         let notified = shared.idle.transition_from_parked(index);
+        // Counted awake again (by us, or by a notifier that saw us parked):
+        // the watchdog may have seen every worker parked meanwhile and gone
+        // to sleep without a timeout. A fence and a load unless it sleeps.
+        shared.watchdog.worker_awake();
         ctx.core.borrow_mut().is_searching = notified;
         if last_searcher && !notified {
             shared.notify_parked();
