@@ -10,12 +10,17 @@
 //! walk a shard's list under its lock (`for_each`).
 //!
 //! Each shard also counts the tasks bound to it and removed from it, for the
-//! runtime's metrics: written under the shard lock, read without it.
+//! runtime's metrics: written under the shard lock, read without it (a
+//! Release store of `removed` and an Acquire load of it keep a reader from
+//! ever seeing more removals than binds in a shard, see `alive_count`).
 
 use super::raw::{Header, RawTask};
 use parking_lot::Mutex;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicU64,
+    Ordering::{Acquire, Relaxed, Release},
+};
 
 /// The links of one task in its shard's list.
 #[derive(Default)]
@@ -36,8 +41,9 @@ unsafe impl Send for Shard {}
 struct ShardSlot {
     list: Mutex<Shard>,
     /// Tasks ever bound, and ever unlinked. Written only under `list`'s lock
-    /// (so a load-and-store counts); read by metrics without it. Relaxed:
-    /// counts only, nothing is published through them.
+    /// (so a load-and-store counts); read by metrics without it. `bound` is
+    /// Relaxed: `spawned_count` publishes nothing through it. `removed` is
+    /// stored Release and loaded Acquire (see `alive_count`).
     bound: AtomicU64,
     removed: AtomicU64,
 }
@@ -77,13 +83,24 @@ impl OwnedTasks {
     /// Tasks bound and not yet unlinked. Read shard by shard without locks,
     /// so only exact while nothing spawns or completes.
     pub(crate) fn alive_count(&self) -> usize {
-        let (bound, removed) = self.shards.iter().fold((0u64, 0u64), |(b, r), s| {
-            // Removed first: a removal is counted after its bind, so this
-            // order never sees more removals than binds in one shard.
-            let removed = s.removed.load(Relaxed);
-            (b + s.bound.load(Relaxed), r + removed)
-        });
-        bound.saturating_sub(removed) as usize
+        let alive: u64 = self
+            .shards
+            .iter()
+            .map(|s| {
+                // In a shard, the store that made `removed` n came after (in
+                // the shard lock's order) the stores that made `bound` n or
+                // more: each removal unlinks a task bound before it.
+                // Acquire: pairs with that Release store, so the binds it
+                // follows happen before the `bound` load below.
+                let removed = s.removed.load(Acquire);
+                // Relaxed: ordered after the Acquire load above, and
+                // coherence then gives a value at least that new.
+                let bound = s.bound.load(Relaxed);
+                debug_assert!(bound >= removed, "{removed} removals of {bound} tasks");
+                bound - removed
+            })
+            .sum();
+        alive as usize
     }
 
     /// Calls `f` with the header of every task in the list, one shard at a
@@ -137,7 +154,9 @@ impl OwnedTasks {
         // SAFETY: shard lock held; see `bind`.
         let unlinked = unsafe { unlink(&mut shard, task.header_ptr()) };
         if unlinked {
-            slot.removed.store(slot.removed.load(Relaxed) + 1, Relaxed);
+            // Release: publishes the bind of this task (and every earlier
+            // store under the lock) to `alive_count`'s Acquire load.
+            slot.removed.store(slot.removed.load(Relaxed) + 1, Release);
         }
         unlinked
     }
@@ -153,7 +172,8 @@ impl OwnedTasks {
                         // SAFETY: shard lock held; the head is in this shard.
                         Some(head) => unsafe {
                             unlink(&mut shard, head);
-                            slot.removed.store(slot.removed.load(Relaxed) + 1, Relaxed);
+                            // Release: as in `remove`.
+                            slot.removed.store(slot.removed.load(Relaxed) + 1, Release);
                             RawTask::from_header(head)
                         },
                         None => break,
