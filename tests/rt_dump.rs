@@ -121,3 +121,49 @@ fn a_running_task_shows_as_running() {
     release_tx.send(()).unwrap();
     rt.block_on(busy).unwrap();
 }
+
+/// A task spawned from a thread outside the runtime, never polled yet, is
+/// stamped with the real time of its spawn, not with a clock reading that
+/// thread cached at an earlier spawn (nothing refreshes it there).
+#[test]
+fn a_task_spawned_from_outside_long_after_start_is_not_shown_as_old() {
+    for current_thread in [false, true] {
+        let mut builder = if current_thread {
+            Builder::new_current_thread()
+        } else {
+            Builder::new_multi_thread()
+        };
+        // One worker, kept busy below, so the new task stays unpolled.
+        let rt = builder
+            .worker_threads(1)
+            .stall_threshold(None)
+            .build()
+            .unwrap();
+        // A first spawn from this thread: a stale cache would date from here.
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let blocker = rt.spawn(async move {
+            let _ = blocked.recv_timeout(Duration::from_secs(10));
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let fresh = rt.spawn(std::future::pending::<()>());
+        // A current-thread runtime polls `dump()` before its queued tasks;
+        // a multi-thread one's only worker still sits in `blocker`'s poll.
+        let dump = rt.block_on(rt.handle().dump());
+        let info = dump
+            .tasks()
+            .iter()
+            .find(|t| t.id() == fresh.id())
+            .unwrap_or_else(|| panic!("the new task is missing: {dump}"));
+        assert_eq!(info.polls(), 0, "current_thread: {current_thread}: {dump}");
+        assert!(
+            info.since_last_poll() < Duration::from_millis(100),
+            "current_thread: {current_thread}: spawned just now, shown as {:?} old: {dump}",
+            info.since_last_poll()
+        );
+        release.send(()).unwrap();
+        if !current_thread {
+            rt.block_on(blocker).unwrap();
+        }
+        fresh.abort();
+    }
+}

@@ -156,6 +156,9 @@ fn run<F: Future>(
     let mut cx = std::task::Context::from_waker(waker);
     let shared = &handle.shared;
     shared.stats.unpark(clock::now_ns());
+    // The core holder refreshes its clock cache as it parks and polls:
+    // spawns here may stamp tasks with it.
+    let _fresh_clock = crate::task_core::enter_fresh_clock();
     shared.set_busy(true);
     loop {
         if main.woken.swap(false, SeqCst) {

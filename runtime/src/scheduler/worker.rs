@@ -140,6 +140,9 @@ pub(crate) fn run(handle: Handle, core: Core) {
     };
     let prev = CURRENT.with(|c| c.replace(&ctx));
     let _reset = ResetCurrent(prev);
+    // This thread refreshes its clock cache as it parks and polls: spawns
+    // here may stamp tasks with it.
+    let _fresh_clock = crate::task_core::enter_fresh_clock();
     let shared = &*ctx.handle.shared;
 
     while !shared.is_shutdown() {

@@ -16,7 +16,7 @@ mod join_handle;
 pub(crate) mod list;
 pub(crate) mod raw;
 pub(crate) mod state;
-mod stats;
+pub(crate) mod stats;
 mod waker;
 mod yield_now;
 
@@ -30,6 +30,7 @@ pub use stats::TaskMeta;
 pub use yield_now::yield_now;
 
 pub(crate) use raw::RawTask;
+pub(crate) use stats::enter_fresh_clock;
 
 use std::future::Future;
 use std::marker::PhantomData;

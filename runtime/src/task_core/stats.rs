@@ -4,6 +4,7 @@
 
 use super::Id;
 use crate::clock;
+use std::cell::Cell;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::time::Duration;
@@ -27,9 +28,45 @@ const UNIT_SHIFT: u32 = 20;
 pub(crate) struct TaskStats {
     /// Saturates at `u32::MAX`.
     polls: AtomicU32,
-    /// `clock` reading at the last poll (at the spawn before the first), in
-    /// units of `1 << UNIT_SHIFT` ns, wrapping.
+    /// `clock` reading at the last poll (at the spawn before the first, see
+    /// `stamp_ns`), in units of `1 << UNIT_SHIFT` ns, wrapping.
     last_poll: AtomicU32,
+}
+
+thread_local! {
+    /// True while this thread runs tasks and so keeps its `clock` cache
+    /// fresh (a worker, or the thread holding a current-thread runtime's
+    /// core): spawns there stamp the task with the cached reading. Any
+    /// other thread's cache may be arbitrarily old (a thread outside the
+    /// runtime that spawned once long ago), so spawns there read the clock.
+    static CLOCK_CACHE_FRESH: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks this thread as keeping its clock cache fresh (see
+/// `CLOCK_CACHE_FRESH`) until the guard drops. Nestable.
+pub(crate) fn enter_fresh_clock() -> FreshClockGuard {
+    FreshClockGuard(CLOCK_CACHE_FRESH.with(|f| f.replace(true)))
+}
+
+/// Restores the thread's previous `CLOCK_CACHE_FRESH` on drop.
+pub(crate) struct FreshClockGuard(bool);
+
+impl Drop for FreshClockGuard {
+    fn drop(&mut self) {
+        let _ = CLOCK_CACHE_FRESH.try_with(|f| f.set(self.0));
+    }
+}
+
+/// The reading a task spawned (or polled) now is stamped with: the cached
+/// one where it is kept fresh (a worker's hot path must not pay ~40 ns for
+/// the clock), a real one elsewhere.
+#[inline]
+pub(crate) fn stamp_ns() -> u64 {
+    if CLOCK_CACHE_FRESH.with(Cell::get) {
+        clock::cached_ns()
+    } else {
+        clock::now_ns()
+    }
 }
 
 /// `ns` in units of `1 << UNIT_SHIFT` ns, wrapping at 32 bits.
@@ -41,7 +78,7 @@ impl TaskStats {
     pub(crate) fn new() -> TaskStats {
         TaskStats {
             polls: AtomicU32::new(0),
-            last_poll: AtomicU32::new(units(clock::cached_ns())),
+            last_poll: AtomicU32::new(units(stamp_ns())),
         }
     }
 
