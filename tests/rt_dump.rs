@@ -167,3 +167,38 @@ fn a_task_spawned_from_outside_long_after_start_is_not_shown_as_old() {
         fresh.abort();
     }
 }
+
+/// On a current-thread runtime, `spawn_local` tasks (in the runtime's own
+/// local set) are listed too, polls counted; every spawn entry point is
+/// `#[track_caller]`: the dump shows the caller's line for `spawn_local`
+/// and `JoinSet::spawn`.
+#[test]
+fn spawn_local_and_join_set_tasks_are_listed_at_their_call_sites() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let local = magpie::task::spawn_local(std::future::pending::<()>());
+        let local_line = line!() - 1;
+        let mut set = magpie::task::JoinSet::new();
+        let in_set = set.spawn(std::future::pending::<()>());
+        let set_line = line!() - 1;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let dump = loop {
+            // Not `yield_now`: the runtime polls a `block_on` future that
+            // woke itself before its queued tasks.
+            magpie::time::sleep(Duration::from_millis(1)).await;
+            let dump = Handle::current().dump().await;
+            if dump.tasks().len() == 2 && dump.tasks().iter().all(|t| t.polls() >= 1) {
+                break dump;
+            }
+            assert!(Instant::now() < deadline, "tasks never polled: {dump}");
+        };
+        for (id, line) in [(local.id(), local_line), (in_set.id(), set_line)] {
+            let info = dump.tasks().iter().find(|t| t.id() == id).unwrap();
+            assert_eq!(info.spawned_at().line(), line, "{dump}");
+            assert_eq!(info.spawned_at().file(), file!(), "{dump}");
+            assert_eq!(info.state(), TaskState::Idle, "{dump}");
+        }
+        local.abort();
+        set.abort_all();
+    });
+}

@@ -117,6 +117,11 @@ impl Default for LocalSet {
 }
 
 impl LocalSet {
+    /// The part of the set other threads may hold (for dumps).
+    pub(crate) fn shared(&self) -> Arc<LocalShared> {
+        self.context.shared.clone()
+    }
+
     /// An empty set.
     pub fn new() -> LocalSet {
         LocalSet {
@@ -318,6 +323,10 @@ impl Context {
 
     /// Runs up to `MAX_TASKS_PER_TICK` tasks; true when more may be queued.
     fn tick(&self) -> bool {
+        // One reading per tick: polls are stamped late by at most the
+        // tick's earlier polls, and a thread that keeps no fresh clock
+        // cache pays for one clock read per tick, not per poll.
+        let stamp = task_core::stats::stamp_ns();
         for _ in 0..MAX_TASKS_PER_TICK {
             let tick = self.tick.get().wrapping_add(1);
             self.tick.set(tick);
@@ -327,6 +336,8 @@ impl Context {
                 self.pop_local().or_else(|| self.shared.pop_remote())
             };
             let Some(task) = task else { return false };
+            // For dumps of the implicit set (`rt::implicit_local`).
+            task.raw().header().stats.record_poll(stamp);
             magpie_coop::budget(|| task.run());
         }
         true
@@ -338,6 +349,13 @@ impl Context {
 }
 
 impl LocalShared {
+    /// The set's live tasks, for dumps of the runtime whose implicit set
+    /// this is. Their headers may be read on any thread (atomics and
+    /// immutable fields); their futures are never touched there.
+    pub(crate) fn owned(&self) -> &OwnedTasks {
+        &self.owned
+    }
+
     fn register(&self, waker: &Waker) {
         let mut slot = self.waker.lock();
         if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {

@@ -73,6 +73,13 @@ impl TaskInfo {
 /// longest-idle first: when a service hangs, the tasks that have not been
 /// polled for a long time are where to look.
 ///
+/// Listed: every task spawned onto the runtime (`spawn`, `Handle::spawn`,
+/// `JoinSet::spawn`...) and, on a current-thread runtime, the tasks that
+/// `spawn_local` put in the runtime's own local set. Not listed: tasks of a
+/// `LocalSet` the program creates itself (they belong to the set, which no
+/// runtime owns: it may be run inside any runtime, or none) and
+/// `spawn_blocking` closures (they run on the blocking pool, not as tasks).
+///
 /// Its `Display` is a table, one task per line.
 ///
 /// # Examples
@@ -93,29 +100,31 @@ pub struct Dump {
 }
 
 impl Dump {
-    /// Reads every task of `owned`, one list shard at a time.
-    pub(crate) fn capture(owned: &OwnedTasks) -> Dump {
+    /// Reads every task of the `lists`, one list shard at a time.
+    pub(crate) fn capture(lists: &[&OwnedTasks]) -> Dump {
         let now = clock::now_ns();
         let mut tasks = Vec::new();
-        owned.for_each(|header| {
-            let snapshot = header.state.load();
-            if snapshot.is_complete() {
-                return; // completing: about to leave the list
-            }
-            let state = if snapshot.is_running() {
-                TaskState::Running
-            } else if snapshot.is_notified() {
-                TaskState::Scheduled
-            } else {
-                TaskState::Idle
-            };
-            tasks.push(TaskInfo {
-                id: header.id,
-                spawned_at: header.spawned_at,
-                state,
-                polls: header.stats.polls(),
-                since_last_poll: header.stats.since_last_poll(now),
-            });
+        lists.iter().for_each(|owned| {
+            owned.for_each(|header| {
+                let snapshot = header.state.load();
+                if snapshot.is_complete() {
+                    return; // completing: about to leave the list
+                }
+                let state = if snapshot.is_running() {
+                    TaskState::Running
+                } else if snapshot.is_notified() {
+                    TaskState::Scheduled
+                } else {
+                    TaskState::Idle
+                };
+                tasks.push(TaskInfo {
+                    id: header.id,
+                    spawned_at: header.spawned_at,
+                    state,
+                    polls: header.stats.polls(),
+                    since_last_poll: header.stats.since_last_poll(now),
+                });
+            })
         });
         tasks.sort_by(|a, b| {
             b.since_last_poll

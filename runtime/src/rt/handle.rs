@@ -99,7 +99,8 @@ impl Handle {
 
     /// A snapshot of every live task of the runtime: id, spawn location,
     /// state, polls and time since the last poll, the longest idle first
-    /// (see [`Dump`]). It reads the task list shard by shard and never waits
+    /// (see [`Dump`], which says which tasks are listed: not those of a
+    /// `LocalSet` created by the program, nor `spawn_blocking` closures). It reads the task list shard by shard and never waits
     /// for tasks to yield, so it works while a worker is stuck.
     ///
     /// # Examples
@@ -122,7 +123,12 @@ impl Handle {
             Scheduler::MultiThread(h) => &h.shared.owned,
             Scheduler::CurrentThread(h) => h.shared.owned(),
         };
-        Dump::capture(owned)
+        // A current-thread runtime's `spawn_local` tasks live in its
+        // implicit `LocalSet`, which the runtime holds: list them too.
+        match self.inner.implicit_local.shared() {
+            Some(local) => Dump::capture(&[owned, local.owned()]),
+            None => Dump::capture(&[owned]),
+        }
     }
 
     /// Spawns a future onto this runtime; see [`crate::spawn`]. Works from any

@@ -12,10 +12,11 @@
 //!
 //! Uses `local_set`.
 
-use crate::local_set::LocalSet;
+use crate::local_set::{LocalSet, LocalShared};
 use parking_lot::Mutex;
 use std::mem::ManuallyDrop;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::thread::{self, ThreadId};
 
 /// The implicit set of one current-thread runtime. `slot` is written by
@@ -29,6 +30,9 @@ pub(crate) struct ImplicitLocal {
 struct Owned {
     owner: ThreadId,
     set: ManuallyDrop<Rc<LocalSet>>,
+    /// The set's thread-safe part, so `Handle::dump` (on any thread) can
+    /// list its tasks.
+    shared: Arc<LocalShared>,
 }
 
 // SAFETY: `set` (an `Rc`, whose count is not atomic, over tasks that need
@@ -52,11 +56,18 @@ impl ImplicitLocal {
                 let set = Rc::new(LocalSet::new());
                 *slot = Some(Owned {
                     owner: me,
+                    shared: set.shared(),
                     set: ManuallyDrop::new(Rc::clone(&set)),
                 });
                 Some(set)
             }
         }
+    }
+
+    /// The set's thread-safe part, if the set exists: its task list, for
+    /// dumps on any thread.
+    pub(crate) fn shared(&self) -> Option<Arc<LocalShared>> {
+        self.slot.lock().as_ref().map(|owned| owned.shared.clone())
     }
 
     /// Runtime shutdown: drops the set (and its tasks' futures) when called
