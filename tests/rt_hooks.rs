@@ -153,6 +153,7 @@ fn a_panicking_hook_is_reported_and_the_runtime_goes_on() {
         .worker_threads(2)
         .on_task_spawn(|_| panic!("spawn hook fails"))
         .on_before_task_poll(|_| panic!("poll hook fails"))
+        .on_after_task_poll(|_| panic!("after-poll hook fails"))
         .on_task_terminate(|_| panic!("terminate hook fails"))
         .build()
         .unwrap();
@@ -186,4 +187,70 @@ fn join_set_spawn_on_keeps_its_call_site_in_dumps() {
     assert_eq!(dump.tasks()[0].spawned_at().line(), line);
     assert_eq!(dump.tasks()[0].spawned_at().file(), file!());
     set.abort_all();
+}
+
+/// Set in the child process of `panicking_hooks_are_reported_on_stderr`.
+const CHILD_ENV: &str = "MAGPIE_RT_HOOKS_PANIC_CHILD";
+
+/// The child's part: one task through a runtime whose four hooks panic,
+/// each with its own message. A no-op in the ordinary test run.
+#[test]
+fn panicking_hooks_child() {
+    if std::env::var_os(CHILD_ENV).is_none() {
+        return;
+    }
+    for current_thread in [false, true] {
+        let mut builder = if current_thread {
+            Builder::new_current_thread()
+        } else {
+            Builder::new_multi_thread()
+        };
+        let rt = builder
+            .worker_threads(1)
+            .on_task_spawn(|_| panic!("boom-spawn"))
+            .on_before_task_poll(|_| panic!("boom-before"))
+            .on_after_task_poll(|_| panic!("boom-after"))
+            .on_task_terminate(|_| panic!("boom-terminate"))
+            .build()
+            .unwrap();
+        assert_eq!(rt.block_on(rt.spawn(async { 7 })).unwrap(), 7);
+    }
+}
+
+/// A panicking hook is caught and reported on stderr with the hook's name
+/// and the panic's message (the after-poll hook too), and the runtime goes
+/// on: checked in a child process (this test binary, running
+/// `panicking_hooks_child`), whose stderr is read here.
+#[test]
+fn panicking_hooks_are_reported_on_stderr() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "panicking_hooks_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ENV, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the child failed: {stderr}");
+    for (hook, message) in [
+        ("on_task_spawn", "boom-spawn"),
+        ("on_before_task_poll", "boom-before"),
+        ("on_after_task_poll", "boom-after"),
+        ("on_task_terminate", "boom-terminate"),
+    ] {
+        let report = format!("magpie: the {hook} hook panicked for task ");
+        let reported = stderr
+            .lines()
+            .filter(|line| line.starts_with(&report) && line.contains(message))
+            .count();
+        // Once per runtime flavor.
+        assert_eq!(reported, 2, "{hook} reports in: {stderr}");
+        assert!(
+            stderr.contains(&format!("{message}; the runtime goes on")),
+            "{stderr}"
+        );
+    }
 }
