@@ -172,3 +172,38 @@ fn a_zero_threshold_is_a_build_error_and_none_turns_detection_off() {
         .unwrap();
     assert!(!reported.load(SeqCst));
 }
+
+/// The default threshold is 100 ms (there is no getter, so by behaviour):
+/// with no `stall_threshold` call, a 150 ms poll is reported (at 100 to
+/// 150 ms into it) and a 50 ms one is not.
+#[test]
+fn the_default_threshold_is_100_ms() {
+    let stalls: Arc<Mutex<Vec<Stall>>> = Arc::default();
+    let rt = Builder::new()
+        .worker_threads(1)
+        .on_stall({
+            let stalls = stalls.clone();
+            move |stall| stalls.lock().unwrap().push(stall.clone())
+        })
+        .build()
+        .unwrap();
+    let short = rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) });
+    rt.block_on(short).unwrap();
+    // Let the watchdog look again after the short poll ended.
+    std::thread::sleep(Duration::from_millis(60));
+    assert!(
+        stalls.lock().unwrap().is_empty(),
+        "a 50 ms poll was reported: {:?}",
+        stalls.lock().unwrap()
+    );
+    let long = rt.spawn(async { std::thread::sleep(Duration::from_millis(150)) });
+    let long_id = long.id();
+    rt.block_on(long).unwrap();
+    let stalls = stalls.lock().unwrap();
+    assert_eq!(stalls.len(), 1, "{stalls:?}");
+    assert_eq!(stalls[0].task_id(), long_id);
+    assert!(
+        stalls[0].duration() >= Duration::from_millis(100),
+        "{stalls:?}"
+    );
+}
