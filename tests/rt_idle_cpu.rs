@@ -1,17 +1,24 @@
 //! An idle runtime uses ~0% CPU: its own threads (found by a unique
-//! `thread_name` in `/proc/self/task/*/comm`) burn less than 30 ms of CPU
-//! time over 300 ms of idleness, also right after heavy network traffic
-//! (the worker in the IO driver spins briefly before sleeping only while
-//! events come fast). Catches workers (and whichever of them waits in the
-//! IO/timer driver), any helper thread, or the blocking pool left spinning
-//! or waking up periodically.
+//! `thread_name` in `/proc/self/task/*/comm`, which also prefixes the stall
+//! watchdog's `<name>-watchd`) burn less than 50 ms of CPU time over 500 ms
+//! of idleness, also right after heavy network traffic (the worker in the
+//! IO driver spins briefly before sleeping only while events come fast),
+//! and wake up at most a couple of times in all. Catches workers (and
+//! whichever of them waits in the IO/timer driver), any helper thread, or
+//! the blocking pool left spinning or waking up periodically: the CPU
+//! budget catches spinning, the wake-up count catches a thread that wakes
+//! periodically but cheaply (a watchdog ticking every 25 ms costs
+//! microseconds of CPU, but 20 wake-ups).
 
 use magpie::runtime::{Builder, Runtime};
 use std::future::pending;
 use std::time::Duration;
 
-const IDLE_WINDOW: Duration = Duration::from_millis(300);
-const CPU_BUDGET: Duration = Duration::from_millis(30);
+const IDLE_WINDOW: Duration = Duration::from_millis(500);
+const CPU_BUDGET: Duration = Duration::from_millis(50);
+/// Voluntary context switches (sleeps after a wake-up) allowed to all the
+/// runtime's threads together over the idle window.
+const WAKEUP_BUDGET: u64 = 2;
 
 /// CPU time (user + system) used so far by this process's threads whose
 /// name starts with `prefix`, and how many such threads there are. Read
@@ -46,6 +53,31 @@ fn cpu_time_of_threads(prefix: &str) -> (Duration, usize) {
     (total, threads)
 }
 
+/// Voluntary context switches so far of this process's threads whose name
+/// starts with `prefix` (`voluntary_ctxt_switches` in each thread's
+/// `/proc/self/task/<tid>/status`): each wake-up of a sleeping thread ends
+/// in one when it sleeps again.
+fn wakeups_of_threads(prefix: &str) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else {
+            continue;
+        };
+        if !comm.trim_end().starts_with(prefix) {
+            continue;
+        }
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let switches = status
+            .lines()
+            .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))
+            .expect("no voluntary_ctxt_switches in /proc/self/task/*/status");
+        total += switches.trim().parse::<u64>().unwrap();
+    }
+    total
+}
+
 fn runtime_named(name: &str, workers: usize) -> Runtime {
     assert!(
         name.len() <= 8,
@@ -64,13 +96,21 @@ fn runtime_named(name: &str, workers: usize) -> Runtime {
 fn assert_idle(name: &str, min_threads: usize) {
     // Let the threads finish whatever the setup woke them for.
     std::thread::sleep(Duration::from_millis(50));
+    let wakeups_before = wakeups_of_threads(name);
     let (before, threads) = cpu_time_of_threads(name);
     assert!(
         threads >= min_threads,
         "found only {threads} of the runtime's threads"
     );
+    // The stall watchdog (on by default) is among the threads measured.
+    assert_eq!(
+        cpu_time_of_threads(&format!("{name}-watchd")).1,
+        1,
+        "the watchdog thread was not found"
+    );
     std::thread::sleep(IDLE_WINDOW);
     let (after, threads_after) = cpu_time_of_threads(name);
+    let wakeups = wakeups_of_threads(name) - wakeups_before;
     assert_eq!(
         threads_after, threads,
         "a thread of the idle runtime started or exited"
@@ -79,6 +119,11 @@ fn assert_idle(name: &str, min_threads: usize) {
     assert!(
         used < CPU_BUDGET,
         "an idle runtime used {used:?} of CPU in {IDLE_WINDOW:?} (budget {CPU_BUDGET:?})"
+    );
+    assert!(
+        wakeups <= WAKEUP_BUDGET,
+        "the threads of an idle runtime woke up {wakeups} times in {IDLE_WINDOW:?} \
+         (budget {WAKEUP_BUDGET})"
     );
 }
 
