@@ -141,7 +141,10 @@ impl TaskMeta {
     }
 
     /// Where the task was spawned: the source location of the `spawn`
-    /// (or `spawn_blocking`, `spawn_local`, `JoinSet::spawn`) call.
+    /// (or `Handle::spawn`, `Runtime::spawn`, `JoinSet::spawn`...) call;
+    /// every spawn entry point is `#[track_caller]`. Hooks see only tasks
+    /// spawned onto the runtime: not `spawn_blocking` closures nor
+    /// `LocalSet`/`spawn_local` tasks (see `Builder::on_task_spawn`).
     pub fn spawned_at(&self) -> &'static Location<'static> {
         self.spawned_at
     }
