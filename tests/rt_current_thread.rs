@@ -261,6 +261,31 @@ fn a_busy_task_cannot_starve_the_block_on_future() {
 }
 
 #[test]
+fn a_block_on_future_looping_on_yield_now_lets_the_tasks_run() {
+    // The future wakes itself on every poll; the spawned tasks must still get
+    // their turn between its polls (tokio's behaviour), not only when it
+    // finally waits on something else.
+    let rt = current_thread();
+    let ran = Arc::new(AtomicUsize::new(0));
+    for _ in 0..3 {
+        let ran = ran.clone();
+        rt.spawn(async move {
+            ran.fetch_add(1, SeqCst);
+        });
+    }
+    let yields = rt.block_on(async {
+        let mut yields = 0;
+        while ran.load(SeqCst) < 3 && yields < 100_000 {
+            magpie::task::yield_now().await;
+            yields += 1;
+        }
+        yields
+    });
+    assert_eq!(ran.load(SeqCst), 3, "tasks starved by a yielding block_on");
+    assert!(yields <= 2, "the tasks ran only after {yields} yields");
+}
+
+#[test]
 fn block_on_from_inside_a_current_thread_runtime_panics() {
     let rt = current_thread();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

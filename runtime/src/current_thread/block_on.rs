@@ -5,7 +5,9 @@
 //! Each round: the caller's future is polled if it was woken; then up to
 //! `EVENT_INTERVAL` tasks run (local queue first, the remote queue every
 //! `REMOTE_INTERVAL` tasks and whenever the local one is empty), stopping
-//! early when the caller's future is woken. A round that ran the full
+//! early when a task or another thread wakes the caller's future (but not
+//! when the future woke itself, as `yield_now` does: the tasks get their
+//! turn first). A round that ran the full
 //! interval polls the driver without blocking (sockets and timers progress
 //! under load); a round that found nothing to run sleeps in the driver until
 //! a socket event, the next timer deadline or a wake from another thread.
@@ -161,10 +163,15 @@ fn run<F: Future>(
     let _fresh_clock = crate::task_core::enter_fresh_clock();
     shared.set_busy(true);
     loop {
+        // Whether the future woke itself while polled (as `yield_now` does):
+        // then the queued tasks run before it is polled again, or a future
+        // looping on `yield_now` would starve them.
+        let mut woke_itself = false;
         if main.woken.swap(false, SeqCst) {
             if let Poll::Ready(out) = magpie_coop::budget(|| future.as_mut().poll(&mut cx)) {
                 return out;
             }
+            woke_itself = main.woken.load(SeqCst);
         }
         if shared.is_shutdown.load(SeqCst) {
             // Shutdown dropped every future; the queued references go too.
@@ -173,7 +180,7 @@ fn run<F: Future>(
             }
         }
         let mut ran = 0;
-        while ran < EVENT_INTERVAL && !main.woken.load(SeqCst) {
+        while ran < EVENT_INTERVAL && (woke_itself || !main.woken.load(SeqCst)) {
             let Some(task) = next_task(&ctx) else { break };
             let raw = task.raw();
             poll_task(&shared.stats, &shared.hooks, raw, || task.run());
