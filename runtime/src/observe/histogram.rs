@@ -33,7 +33,7 @@ fn bucket_range(i: usize) -> Range<Duration> {
 /// over all workers (`RuntimeMetrics::poll_time_histogram`).
 ///
 /// Timing a poll costs two clock readings, as much as a cheap poll itself,
-/// so each worker times one poll in 32 (`Histogram::sample_interval`): the
+/// so each worker times one poll in 128 (`Histogram::sample_interval`): the
 /// counts are of timed polls, a uniform sample of all of them.
 ///
 /// # Examples

@@ -18,8 +18,11 @@ use std::panic::Location;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::Duration;
 
-/// One poll in this many is timed (see `clock` for why not all).
-pub(crate) const POLL_SAMPLE: u64 = 32;
+/// One poll in this many is timed (see `clock` for why not all). Callgrind,
+/// 1 worker, yield_many: sampling one poll in 32 cost ~9 instructions per
+/// poll (two clock readings of ~150 each); one in 128 costs ~2.5, and a busy
+/// worker still times thousands of polls a second.
+pub(crate) const POLL_SAMPLE: u64 = 128;
 
 /// The poll a worker is in, as the watchdog sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,8 +111,8 @@ impl WorkerStats {
     /// A timed poll took `ns`.
     pub(crate) fn timed_poll(&self, ns: u64) {
         bump(&self.histogram[bucket_of(ns)], 1);
-        // Weight 1/8 per sample: with one poll in 32 timed, the mean
-        // follows the last few hundred polls.
+        // Weight 1/8 per sample: with one poll in 128 timed, the mean
+        // follows the last thousand polls or so.
         let mean = self.mean_poll_ns.load(Relaxed);
         let next = if mean == 0 {
             ns
