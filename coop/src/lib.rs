@@ -44,6 +44,18 @@ pub fn budget<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// True while a task poll (or a runtime's `block_on` future) runs on this thread,
+/// that is inside [`budget`]: code that must not block a thread driving tasks, such
+/// as the `blocking_*` methods of magpie's channels and locks, checks it.
+///
+/// ```
+/// assert!(!magpie_coop::in_task_poll());
+/// magpie_coop::budget(|| assert!(magpie_coop::in_task_poll()));
+/// ```
+pub fn in_task_poll() -> bool {
+    BUDGET.with(|budget| budget.get().is_some())
+}
+
 /// Spends one unit of the current task's budget before doing IO work.
 ///
 /// Returns `Ready(())` if a unit was available (or there is no budget in force). If

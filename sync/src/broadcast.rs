@@ -523,6 +523,12 @@ impl<T: Clone> Receiver<T> {
 
     /// Blocks the thread until the next value (`recv` for synchronous code). Do not
     /// call it inside an async task.
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
         crate::block_on::block_on(self.recv())
     }

@@ -180,6 +180,11 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// # Examples
     ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    ///
     /// ```
     /// use std::sync::Arc;
     /// use magpie::sync::Mutex;
@@ -189,6 +194,7 @@ impl<T: ?Sized> Mutex<T> {
     /// std::thread::spawn(move || *other.blocking_lock() += 1).join().unwrap();
     /// assert_eq!(*mutex.blocking_lock(), 2);
     /// ```
+    #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         crate::block_on::block_on(self.lock())
     }
@@ -220,6 +226,12 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Locks the mutex held by `Arc` from synchronous code; see
     /// [`blocking_lock`](Mutex::blocking_lock) for where it may be called.
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    #[track_caller]
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         crate::block_on::block_on(self.lock_owned())
     }

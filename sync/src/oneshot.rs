@@ -496,6 +496,11 @@ impl<T> Receiver<T> {
     ///
     /// # Examples
     ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    ///
     /// ```
     /// use magpie::sync::oneshot;
     ///
@@ -504,6 +509,7 @@ impl<T> Receiver<T> {
     /// tx.send(10).unwrap();
     /// assert_eq!(t.join().unwrap(), Ok(10));
     /// ```
+    #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
         crate::block_on::block_on(self)
     }

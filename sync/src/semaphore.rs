@@ -269,6 +269,11 @@ impl Semaphore {
     ///
     /// # Examples
     ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    ///
     /// ```
     /// use std::sync::Arc;
     /// use magpie::sync::Semaphore;
@@ -282,6 +287,7 @@ impl Semaphore {
     /// .unwrap();
     /// assert_eq!(semaphore.available_permits(), 1);
     /// ```
+    #[track_caller]
     pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         crate::block_on::block_on(self.acquire())
     }
@@ -292,6 +298,12 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`AcquireError`] if the semaphore is closed, now or while waiting.
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    #[track_caller]
     pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
         crate::block_on::block_on(self.acquire_many(n))
     }
@@ -302,6 +314,12 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`AcquireError`] if the semaphore is closed, now or while waiting.
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    #[track_caller]
     pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
         crate::block_on::block_on(self.acquire_owned())
     }
@@ -312,6 +330,12 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`AcquireError`] if the semaphore is closed, now or while waiting.
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    #[track_caller]
     pub fn blocking_acquire_many_owned(
         self: Arc<Self>,
         n: u32,

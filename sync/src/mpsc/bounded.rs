@@ -157,6 +157,11 @@ impl<T> Receiver<T> {
     /// Blocks the thread until a value comes (`recv` for synchronous code). Do not
     /// call it inside an async task: it blocks that task's worker.
     ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    ///
     /// ```
     /// use magpie::sync::mpsc;
     ///
@@ -164,11 +169,18 @@ impl<T> Receiver<T> {
     /// std::thread::spawn(move || tx.blocking_send(7).unwrap());
     /// assert_eq!(rx.blocking_recv(), Some(7));
     /// ```
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
         super::block_on(self.recv())
     }
 
     /// Blocks the thread until values come (`recv_many` for synchronous code).
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    #[track_caller]
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
         super::block_on(self.recv_many(buffer, limit))
     }
@@ -316,6 +328,12 @@ impl<T> Sender<T> {
 
     /// Blocks the thread until `value` is sent (`send` for synchronous code). Do not
     /// call it inside an async task: it blocks that task's worker.
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
         super::block_on(self.send(value))
     }

@@ -82,11 +82,23 @@ impl<T> UnboundedReceiver<T> {
     }
 
     /// Blocks the thread until a value comes. Do not call it inside an async task.
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
         super::block_on(self.recv())
     }
 
     /// Blocks the thread until values come. Do not call it inside an async task.
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    #[track_caller]
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
         super::block_on(self.recv_many(buffer, limit))
     }

@@ -218,6 +218,12 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Locks for reading from synchronous code, blocking the thread. Call it only
     /// outside the runtime (a plain thread or `spawn_blocking`).
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         crate::block_on::block_on(self.read())
     }
@@ -308,6 +314,12 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Locks for writing from synchronous code, blocking the thread. Call it only
     /// outside the runtime (a plain thread or `spawn_blocking`).
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async task or a runtime's `block_on` (it would block
+    /// the thread that runs the tasks), as tokio's does.
+    #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         crate::block_on::block_on(self.write())
     }
