@@ -421,3 +421,41 @@ async fn stress_four_producers_on_two_workers() {
     }
     assert_eq!(next, [per; PRODUCERS]);
 }
+
+#[magpie::test]
+async fn send_timeout_hands_the_value_back_on_timeout_and_on_close() {
+    use magpie::sync::mpsc::error::SendTimeoutError;
+    use std::time::{Duration, Instant};
+
+    let (tx, mut rx) = mpsc::channel(1);
+    tx.send_timeout(1, Duration::from_millis(50)).await.unwrap();
+    let start = Instant::now();
+    assert_eq!(
+        tx.send_timeout(2, Duration::from_millis(30)).await,
+        Err(SendTimeoutError::Timeout(2))
+    );
+    assert!(
+        start.elapsed() >= Duration::from_millis(30),
+        "timed out early"
+    );
+
+    // Capacity that comes free within the timeout lets the send through.
+    let receiver = magpie::spawn(async move {
+        magpie::time::sleep(Duration::from_millis(20)).await;
+        let first = rx.recv().await;
+        let second = rx.recv().await;
+        (first, second, rx)
+    });
+    tx.send_timeout(3, Duration::from_secs(5)).await.unwrap();
+    let (first, second, rx) = receiver.await.unwrap();
+    assert_eq!((first, second), (Some(1), Some(3)));
+
+    drop(rx);
+    let err = tx
+        .send_timeout(4, Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert_eq!(err, SendTimeoutError::Closed(4));
+    assert_eq!(err.to_string(), "channel closed");
+    assert_eq!(err.into_inner(), 4);
+}

@@ -8,7 +8,7 @@ use std::fmt;
 use std::task::{Context, Poll};
 
 use super::chan::{self, Bounded};
-use super::error::{SendError, TryRecvError, TrySendError};
+use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::batch_semaphore::{Semaphore, TryAcquireError};
 
 /// Sends values to the [`Receiver`] of a bounded channel. Cloning it makes another
@@ -293,6 +293,52 @@ impl<T> Sender<T> {
                 Ok(())
             }
             Err(_) => Err(SendError(value)),
+        }
+    }
+
+    /// Sends `value`, waiting at most `timeout` for capacity:
+    /// `Err(SendTimeoutError::Timeout(value))` if none came free in time,
+    /// `Err(SendTimeoutError::Closed(value))` if the receiver is gone or closed.
+    /// Waits in the queue of senders as [`send`](Sender::send) does.
+    ///
+    /// # Cancel safety
+    ///
+    /// As `send`: if the future is dropped before it completes, the value is
+    /// dropped with it and nothing is sent.
+    ///
+    /// # Panics
+    ///
+    /// As `magpie::time::timeout`: outside a magpie
+    /// runtime, or after its timer has shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use magpie::sync::mpsc::{self, error::SendTimeoutError};
+    /// use std::time::Duration;
+    ///
+    /// #[magpie::main]
+    /// async fn main() {
+    ///     let (tx, mut rx) = mpsc::channel(1);
+    ///     tx.send_timeout(1, Duration::from_millis(10)).await.unwrap();
+    ///     // Full: the second value comes back after the timeout.
+    ///     let err = tx.send_timeout(2, Duration::from_millis(10)).await;
+    ///     assert_eq!(err, Err(SendTimeoutError::Timeout(2)));
+    ///     assert_eq!(rx.recv().await, Some(1));
+    /// }
+    /// ```
+    pub async fn send_timeout(
+        &self,
+        value: T,
+        timeout: std::time::Duration,
+    ) -> Result<(), SendTimeoutError<T>> {
+        match magpie_timer::timeout(timeout, self.reserve()).await {
+            Ok(Ok(permit)) => {
+                permit.send(value);
+                Ok(())
+            }
+            Ok(Err(_)) => Err(SendTimeoutError::Closed(value)),
+            Err(_) => Err(SendTimeoutError::Timeout(value)),
         }
     }
 
