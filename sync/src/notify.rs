@@ -6,10 +6,11 @@
 //!
 //! # How it works
 //!
-//! `state` holds `generation << 2 | EMPTY/WAITING/NOTIFIED`. `notify_one` with nobody
-//! waiting and a `Notified` finding the permit are one compare-and-swap each, without
-//! the lock. `WAITING` is set and cleared only under the lock and means the list is
-//! not empty. The generation counts `notify_waiters` calls: a `Notified` remembers the
+//! `state` holds `generation << 2 | EMPTY/WAITING/NOTIFIED`. `notify_one` and
+//! `notify_waiters` with nobody waiting, and a `Notified` finding the permit, are one
+//! compare-and-swap each, without the lock. `WAITING` is set and cleared only under the
+//! lock and means the list is not empty; while it is set only lock holders change the
+//! word. The generation counts `notify_waiters` calls: a `Notified` remembers the
 //! generation it was made in, so a call made after its creation completes it even if
 //! it had never been polled (tokio's documented meaning), and `notify_waiters` wakes
 //! exactly the queued nodes older than its own call. A node's status says which
@@ -84,9 +85,10 @@ const ALL: usize = 3;
 pub struct Notify {
     /// `generation << GEN_SHIFT | EMPTY/WAITING/NOTIFIED`.
     ///
-    /// Shared state: anyone moves the low bits between `EMPTY` and `NOTIFIED` with a
-    /// compare-and-swap; only holders of `waiters`' lock set or clear `WAITING` or bump
-    /// the generation, and while `WAITING` is set only they change the word.
+    /// Shared state: while `WAITING` is clear, anyone moves the low bits between
+    /// `EMPTY` and `NOTIFIED`, or bumps the generation, with a compare-and-swap; only
+    /// holders of `waiters`' lock set or clear `WAITING`, and while it is set only they
+    /// change the word.
     state: AtomicUsize,
     /// The waiting `Notified` futures; a node's data is its creation generation and its
     /// status the notification it received.
@@ -325,9 +327,28 @@ impl Notify {
     /// }
     /// ```
     pub fn notify_waiters(&self) {
+        // Nobody queued: bumping the generation is all there is to do, and it needs no
+        // lock. The bump completes every `Notified` created before now when it is next
+        // polled (a first poll racing this compare-and-swap either loses it and sees
+        // the new generation, or wins it by setting WAITING, and then we take the
+        // lock). A caller that calls in a loop so leaves the lock to the waiters.
+        // SeqCst: see `notify_with`.
+        let mut cur = self.state.load(Ordering::SeqCst);
+        while cur & STATE_MASK != WAITING {
+            match self.state.compare_exchange(
+                cur,
+                cur.wrapping_add(1 << GEN_SHIFT),
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
         let mut list = self.waiters.lock();
-        // SeqCst: see `notify_with`. Bumping the generation (only done under the lock)
-        // completes every `Notified` created before now when it is next polled.
+        // SeqCst: see `notify_with`. While WAITING is set only lock holders change the
+        // word, so `before` is exact; if it was cleared meanwhile, this bump is the
+        // whole call, as above.
         let before = self.state.fetch_add(1 << GEN_SHIFT, Ordering::SeqCst);
         if before & STATE_MASK != WAITING {
             return;
@@ -451,6 +472,12 @@ impl Wait {
     fn cancel(self: Pin<&mut Self>, notify: &Notify) {
         let (node, state) = self.project();
         if *state != NotifiedState::Waiting {
+            return;
+        }
+        // Woken by `notify_waiters` (e.g. a watch receiver that saw the new value
+        // without polling this again): `pop_front` stored that status as its last
+        // touch of the node, which is off the list, and there is nothing to pass on.
+        if node.status() == ALL {
             return;
         }
         let mut list = notify.waiters.lock();
@@ -805,6 +832,27 @@ mod loom_tests {
             }
             // The notification must reach this second waiter.
             loom::future::block_on(notify.notified());
+            t.join().unwrap();
+        });
+    }
+
+    /// A waiter dropped while `notify_waiters` takes it off the queue: its drop
+    /// either unlinks it under the lock or, seeing the `ALL` status, frees it without
+    /// the lock; the notifier must not touch it after that, and the other waiter is
+    /// still woken.
+    #[test]
+    fn loom_waiter_dropped_during_notify_waiters() {
+        loom::model(|| {
+            let notify = Arc::new(Notify::new());
+            let mut cx = Context::from_waker(noop_waker_ref());
+            let mut first = Box::pin(notify.notified());
+            let mut second = Box::pin(notify.notified());
+            assert!(first.as_mut().poll(&mut cx).is_pending());
+            assert!(second.as_mut().poll(&mut cx).is_pending());
+            let notifier = notify.clone();
+            let t = thread::spawn(move || notifier.notify_waiters());
+            drop(first);
+            loom::future::block_on(second);
             t.join().unwrap();
         });
     }
