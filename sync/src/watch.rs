@@ -334,12 +334,14 @@ impl<T> Drop for Sender<T> {
 /// Waits until `shared`'s version differs from `*version` (then records it) or the
 /// channel is closed with nothing unseen. Spends one budget unit when it completes.
 async fn changed_impl<T>(shared: &Shared<T>, version: &mut usize) -> Result<(), RecvError> {
+    // Made before the first look at the version: a send after that look bumps
+    // `notify_rx`'s generation, which completes this `Notified` whether or not it is
+    // queued yet. So it is queued (one lock) only when the look finds nothing new, and
+    // a receiver that finds a new value at once takes no lock at all.
     let mut notified = pin!(shared.notify_rx.notified());
     std::future::poll_fn(|cx| {
         let unit = ready!(magpie_coop::poll_unit(cx));
         loop {
-            // Queue first, then look, so a send between the two still wakes us.
-            notified.as_mut().enable();
             let state = shared.state();
             let current = state & !CLOSED;
             if current != *version {
