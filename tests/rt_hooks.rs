@@ -67,12 +67,20 @@ fn hooks_run_once_per_event_in_order() {
         });
         // The terminate hook runs as the task completes, inside its last
         // poll, so before that poll's after-hook.
-        let events = events_of(&log, id);
         let mut expected = vec![Event::Spawn];
         for _ in 0..yields {
             expected.extend([Event::Before, Event::After]);
         }
         expected.extend([Event::Before, Event::Terminate, Event::After]);
+        // The join completes inside that last poll, so on a multi-thread
+        // runtime the worker may still be about to run the after-hook when
+        // block_on returns: give it a moment.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut events = events_of(&log, id);
+        while events.len() < expected.len() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            events = events_of(&log, id);
+        }
         assert_eq!(events, expected, "current_thread: {current_thread}");
     }
 }
