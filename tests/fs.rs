@@ -46,6 +46,18 @@ impl Drop for TempDir {
     }
 }
 
+/// Opens `path` for reading and writing; `fresh` creates it, or empties it if it exists.
+async fn open_read_write(path: &Path, fresh: bool) -> File {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(fresh)
+        .truncate(fresh)
+        .open(path)
+        .await
+        .unwrap()
+}
+
 /// `len` bytes of a pattern that differs per `seed`.
 fn pattern(seed: usize, len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 31 + seed * 7) as u8).collect()
@@ -209,12 +221,7 @@ async fn a_write_after_a_buffered_read_lands_where_the_reads_stopped() {
     let dir = TempDir::new("read-write");
     let path = dir.join("mixed.txt");
     fs::write(&path, b"abcdefgh").await.unwrap();
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&path)
-        .await
-        .unwrap();
+    let mut file = open_read_write(&path, false).await;
     let mut two = [0; 2];
     file.read_exact(&mut two).await.unwrap();
     assert_eq!(&two, b"ab");
@@ -244,12 +251,7 @@ async fn a_write_whose_seek_back_fails_is_not_read_back() {
     // SAFETY: `c_path` is a valid NUL-terminated string that outlives the call.
     assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
     // Read+write: opening does not wait for a peer, and the pipe never reports EOF.
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&path)
-        .await
-        .unwrap();
+    let mut file = open_read_write(&path, false).await;
     let mut feed = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
 
     // Start a 64-byte read; it waits in the pool (the pipe is empty) ...
@@ -288,14 +290,7 @@ async fn a_write_whose_seek_back_fails_is_not_read_back() {
 async fn max_buf_size_caps_each_blocking_read_and_write() {
     let dir = TempDir::new("max-buf");
     let path = dir.join("capped.bin");
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)
-        .await
-        .unwrap();
+    let mut file = open_read_write(&path, true).await;
     assert_eq!(file.max_buf_size(), 2 * 1024 * 1024);
     let big = pattern(3, 5 * 1024 * 1024);
     assert_eq!(file.write(&big).await.unwrap(), 2 * 1024 * 1024);
@@ -348,14 +343,7 @@ async fn a_failed_write_is_reported_by_flush() {
 async fn file_methods_that_take_a_shared_reference() {
     let dir = TempDir::new("file-methods");
     let path = dir.join("f.bin");
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)
-        .await
-        .unwrap();
+    let mut file = open_read_write(&path, true).await;
     file.write_all(b"0123456789").await.unwrap();
     // `sync_all` waits for the write in flight.
     file.sync_all().await.unwrap();
