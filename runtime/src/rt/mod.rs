@@ -128,11 +128,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let spawned_at = Location::caller();
-    match context::with_current(|handle| handle.spawn_blocking_at(f, Mandatory::No, spawned_at)) {
-        Ok(join) => join,
-        Err(e) => panic!("{e}"),
-    }
+    spawn_blocking_on_current(f, Mandatory::No, Location::caller())
 }
 
 /// As [`spawn_blocking`], but a runtime that shuts down before a pool thread
@@ -154,8 +150,21 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let spawned_at = Location::caller();
-    match context::with_current(|handle| handle.spawn_blocking_at(f, Mandatory::Yes, spawned_at)) {
+    spawn_blocking_on_current(f, Mandatory::Yes, Location::caller())
+}
+
+/// The body of both blocking entry points: queues `f` on the current
+/// runtime's pool, panicking outside a runtime.
+fn spawn_blocking_on_current<F, R>(
+    f: F,
+    mandatory: Mandatory,
+    spawned_at: &'static Location<'static>,
+) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match context::with_current(|handle| handle.spawn_blocking_at(f, mandatory, spawned_at)) {
         Ok(join) => join,
         Err(e) => panic!("{e}"),
     }
