@@ -10,7 +10,7 @@
 //!   the value with `borrow()`.
 //! - `broadcast_N`: the sender runs in `block_on`; capacity 1000, so nobody lags.
 
-use criterion::Criterion;
+use crate::Harness;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -137,7 +137,7 @@ workloads!(
 workloads!(on_tokio, tokio::runtime::Runtime, tokio::spawn, tokio::sync);
 
 /// Registers every watch and broadcast group.
-pub fn register(c: &mut Criterion) {
+pub fn register(c: &mut Harness) {
     for receivers in RECEIVERS {
         pair_with_setup!(
             c,

@@ -9,7 +9,7 @@
 //! - `semaphore_concurrent_uncontended`: 6 spawned tasks each acquire one of 10 permits.
 //! - `semaphore_contended`: the same with 5 permits, so one task waits for another.
 
-use criterion::Criterion;
+use crate::Harness;
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -106,7 +106,7 @@ workloads!(
 workloads!(on_tokio, tokio::runtime::Runtime, tokio::spawn, tokio::sync);
 
 /// Registers every RwLock and Semaphore group.
-pub fn register(c: &mut Criterion) {
+pub fn register(c: &mut Harness) {
     pair_with_setup!(c, "rwlock_read", new_rwlock(), rwlock_read);
     pair_with_setup!(
         c,

@@ -12,7 +12,7 @@
 //! The first seven groups also time async-channel and flume on magpie's runtime, as
 //! references: channels users reach for when their runtime has none of its own.
 
-use criterion::Criterion;
+use crate::Harness;
 
 const SENDERS: usize = 5;
 const SENDS_PER_SENDER: usize = 1000;
@@ -328,7 +328,7 @@ mod request_reply {
     );
     request_reply_workload!(on_tokio, tokio::runtime::Runtime, tokio::spawn, tokio::sync);
 
-    pub fn register(c: &mut Criterion) {
+    pub fn register(c: &mut Harness) {
         pair_with_setup!(
             c,
             "mpsc_oneshot_request_reply",
@@ -338,27 +338,8 @@ mod request_reply {
     }
 }
 
-/// A group with magpie::sync, async-channel and flume on magpie's runtime, then
-/// tokio::sync on tokio's; each runtime is built once and dropped before the other runs.
-macro_rules! with_references {
-    ($c:expr, $group:literal, $work:ident) => {{
-        let mut group = $c.benchmark_group($group);
-        let rt = crate::common::magpie_rt();
-        group.bench_function("magpie", |b| b.iter(|| on_magpie::$work(&rt)));
-        group.bench_function("async-channel", |b| {
-            b.iter(|| async_channel_on_magpie::$work(&rt))
-        });
-        group.bench_function("flume", |b| b.iter(|| flume_on_magpie::$work(&rt)));
-        drop(rt);
-        let rt = crate::common::tokio_rt();
-        group.bench_function("tokio", |b| b.iter(|| on_tokio::$work(&rt)));
-        drop(rt);
-        group.finish();
-    }};
-}
-
 /// Registers every mpsc group.
-pub fn register(c: &mut Criterion) {
+pub fn register(c: &mut Harness) {
     with_references!(c, "mpsc_contended_bounded", contended_bounded);
     with_references!(c, "mpsc_contended_bounded_full", contended_bounded_full);
     with_references!(c, "mpsc_contended_unbounded", contended_unbounded);

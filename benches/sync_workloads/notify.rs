@@ -3,7 +3,7 @@
 //! (outside the runtime) calls `notify_one` or `notify_waiters` until 500 wakeups have
 //! been counted.
 
-use criterion::Criterion;
+use crate::Harness;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
@@ -63,7 +63,7 @@ workloads!(on_magpie, magpie::runtime::Runtime, magpie::sync);
 workloads!(on_tokio, tokio::runtime::Runtime, tokio::sync);
 
 /// Registers every notify group.
-pub fn register(c: &mut Criterion) {
+pub fn register(c: &mut Harness) {
     for waiters in WAITERS {
         pair_with_setup!(
             c,
