@@ -18,8 +18,10 @@
 //! runtime (`rt`) or the blocking pool above it.
 
 mod idle;
+mod inject;
 mod lifo;
 pub(crate) mod park;
+mod queue;
 mod shutdown;
 pub(crate) mod worker;
 
@@ -32,8 +34,8 @@ use crate::observe::hooks::TaskHooks;
 use crate::observe::watchdog::{Watchdog, Watched};
 use crate::observe::worker_stats::WorkerStats;
 use crate::task_core::{self, list::OwnedTasks, Id, JoinHandle, Notified, RawTask, Schedule};
-use crossbeam_deque::{Injector, Stealer, Worker as LocalQueue};
 use idle::Idle;
+use inject::Inject;
 use lifo::LifoSlot;
 use park::Parker;
 use shutdown::Lifecycle;
@@ -47,7 +49,7 @@ pub(crate) type Task = Notified<Handle>;
 /// What one worker exposes to the others and to notifiers.
 pub(crate) struct Remote {
     /// Steals from the worker's local queue (the worker pushes and pops).
-    pub(crate) stealer: Stealer<Task>,
+    pub(crate) stealer: queue::Stealer<Task>,
     /// The worker sleeps on it; any thread may unpark it.
     pub(crate) parker: Parker,
     /// The task the worker runs next; others take it only while the worker
@@ -72,7 +74,7 @@ impl Remote {
 pub(crate) struct Shared {
     /// Tasks spawned or woken from outside the workers. Any thread pushes;
     /// workers pop (every 61 ticks, and when their own queue is empty).
-    pub(crate) injector: Injector<Task>,
+    pub(crate) injector: Inject,
     /// One per worker, indexed by worker number.
     pub(crate) remotes: Box<[Remote]>,
     pub(crate) idle: Idle,
@@ -117,11 +119,11 @@ impl Handle {
         thread_callbacks: ThreadCallbacks,
         hooks: TaskHooks,
     ) -> (Handle, Vec<worker::Core>) {
-        let locals: Vec<LocalQueue<Task>> = (0..workers).map(|_| LocalQueue::new_fifo()).collect();
-        let remotes = locals
-            .iter()
-            .map(|local| Remote {
-                stealer: local.stealer(),
+        let (locals, stealers): (Vec<_>, Vec<_>) = (0..workers).map(|_| queue::new()).unzip();
+        let remotes = stealers
+            .into_iter()
+            .map(|stealer| Remote {
+                stealer,
                 parker: Parker::new(),
                 lifo: LifoSlot::new(),
                 stats: WorkerStats::new(),
@@ -130,7 +132,7 @@ impl Handle {
             .collect();
         let handle = Handle {
             shared: Arc::new(Shared {
-                injector: Injector::new(),
+                injector: Inject::new(),
                 remotes,
                 idle: Idle::new(workers),
                 owned: OwnedTasks::new(workers),
@@ -239,12 +241,8 @@ impl Shared {
     }
 
     pub(crate) fn drain_injector(&self) {
-        loop {
-            match self.injector.steal() {
-                crossbeam_deque::Steal::Success(task) => drop(task),
-                crossbeam_deque::Steal::Retry => continue,
-                crossbeam_deque::Steal::Empty => break,
-            }
+        while let Some(task) = self.injector.pop() {
+            drop(task);
         }
     }
 

@@ -9,12 +9,12 @@
 //! runs, so such a wake can always borrow it (if it cannot, the task goes to
 //! the injector, which is always correct).
 
+use super::queue::Local as LocalQueue;
 use super::{Handle, Remote, Shared, Task};
 use crate::clock;
 use crate::driver::{MaintenanceClock, Polled};
 use crate::observe::poll::poll_task;
 
-use crossbeam_deque::{Steal, Worker as LocalQueue};
 use std::cell::{Cell, RefCell};
 use std::ptr;
 
@@ -28,6 +28,8 @@ const MAX_LIFO_POLLS: u32 = 3;
 /// unparked costs tens of microseconds here; a few more steal attempts
 /// cost well under one.
 const STEAL_ROUNDS: usize = 4;
+/// The most tasks one steal from the injector moves to the local queue.
+const INJECT_BATCH: usize = 32;
 
 pub(crate) struct Core {
     index: usize,
@@ -99,10 +101,10 @@ pub(crate) fn schedule(handle: &Handle, task: Task, is_yield: bool) {
 
 fn schedule_local(shared: &Shared, core: &mut Core, task: Task, is_yield: bool) {
     let pushed = if is_yield {
-        core.local.push(task);
+        push_local(shared, core, task);
         true
     } else if let Some(prev) = shared.remotes[core.index].lifo.replace(task) {
-        core.local.push(prev);
+        push_local(shared, core, prev);
         true
     } else {
         false
@@ -111,6 +113,13 @@ fn schedule_local(shared: &Shared, core: &mut Core, task: Task, is_yield: bool) 
     if pushed && !core.defer_notify {
         shared.notify_stealable();
     }
+}
+
+/// Queues `task` at the back of this worker's local queue; when the queue is
+/// full, its older half goes to the injector with it.
+fn push_local(shared: &Shared, core: &Core, task: Task) {
+    core.local
+        .push_back(task, |spilled| shared.injector.push_batch(spilled));
 }
 
 /// The index of the worker running on this thread, if any.
@@ -195,19 +204,20 @@ fn next_task(ctx: &WorkerContext, shared: &Shared) -> Option<Task> {
     steal_from_injector(&core, shared)
 }
 
+/// Takes the injector's oldest task to run, and up to `INJECT_BATCH` more
+/// into the local queue while it is at most half full (as crossbeam's batch
+/// steal did before the local queue became our own).
 fn steal_from_injector(core: &Core, shared: &Shared) -> Option<Task> {
-    loop {
-        let before = core.local.len();
-        match shared.injector.steal_batch_and_pop(&core.local) {
-            Steal::Success(task) => {
-                let stolen = core.local.len().saturating_sub(before) + 1;
-                shared.remotes[core.index].stats.stole(stolen as u64);
-                return Some(task);
-            }
-            Steal::Empty => return None,
-            Steal::Retry => continue,
-        }
-    }
+    let half = super::queue::CAPACITY / 2;
+    let room = half.saturating_sub(core.local.len());
+    let more = INJECT_BATCH.min(room);
+    let mut stolen = 1u64;
+    let task = shared.injector.pop_batch(more, |task| {
+        push_local(shared, core, task);
+        stolen += 1;
+    })?;
+    shared.remotes[core.index].stats.stole(stolen);
+    Some(task)
 }
 
 /// Steals half of another worker's queue (random first victim), then tries
@@ -229,17 +239,9 @@ fn search(ctx: &WorkerContext, shared: &Shared) -> Option<Task> {
                 continue;
             }
             let remote = &shared.remotes[victim];
-            loop {
-                let before = core.local.len();
-                match remote.stealer.steal_batch_and_pop(&core.local) {
-                    Steal::Success(task) => {
-                        let stolen = core.local.len().saturating_sub(before) + 1;
-                        shared.remotes[core.index].stats.stole(stolen as u64);
-                        return Some(task);
-                    }
-                    Steal::Empty => break,
-                    Steal::Retry => continue,
-                }
+            if let Some((task, stolen)) = remote.stealer.steal_into(&core.local) {
+                shared.remotes[core.index].stats.stole(stolen as u64);
+                return Some(task);
             }
             // A stalled worker cannot run the task it was about to run
             // next: take that too.
@@ -287,7 +289,7 @@ fn run_task(ctx: &WorkerContext, shared: &Shared, task: Task) {
             if lifo_polls >= MAX_LIFO_POLLS || shared.is_shutdown() {
                 // Cap reached: the LIFO task joins the back of the queue
                 // where others can steal it.
-                core.local.push(task);
+                push_local(shared, &core, task);
                 drop(core);
                 shared.notify_stealable();
                 return;

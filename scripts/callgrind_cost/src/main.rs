@@ -52,6 +52,16 @@ fn main() {
                     }
                 });
             }
+            "spawn_many_remote" => {
+                // 10k tasks spawned from outside the runtime (the injector),
+                // then awaited.
+                let handles: Vec<_> = (0..10_000).map(|_| rt.spawn(async {})).collect();
+                rt.block_on(async move {
+                    for handle in handles {
+                        handle.await.unwrap();
+                    }
+                });
+            }
             "spawn_many_local" => {
                 let (tx, rx) = mpsc::sync_channel(1);
                 let rem = Arc::new(AtomicUsize::new(10_000));
@@ -94,7 +104,7 @@ fn main() {
                     done_rx.recv().unwrap();
                 });
             }
-            other => panic!("unknown workload {other:?} (spawn_many_local, yield_many, ping_pong, chained_spawn)"),
+            other => panic!("unknown workload {other:?} (spawn_many_local, spawn_many_remote, yield_many, ping_pong, chained_spawn)"),
         }
     }
 }
