@@ -224,6 +224,17 @@ impl Shared {
         self.notify_parked();
     }
 
+    /// Moves the tasks a worker's full local queue spills into the injector.
+    /// Like `push_remote`, it drains the injector itself when shutdown may
+    /// already have drained it, so no task reference is stranded there (a
+    /// worker still running a task during shutdown can spill).
+    pub(crate) fn spill(&self, tasks: &mut dyn Iterator<Item = Task>) {
+        self.injector.push_batch(tasks);
+        if self.is_shutdown.load(SeqCst) {
+            self.drain_injector();
+        }
+    }
+
     /// Wakes one sleeping worker if the work just queued needs it.
     pub(crate) fn notify_parked(&self) {
         if let Some(worker) = self.idle.worker_to_notify() {

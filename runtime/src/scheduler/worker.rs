@@ -118,8 +118,7 @@ fn schedule_local(shared: &Shared, core: &mut Core, task: Task, is_yield: bool) 
 /// Queues `task` at the back of this worker's local queue; when the queue is
 /// full, its older half goes to the injector with it.
 fn push_local(shared: &Shared, core: &Core, task: Task) {
-    core.local
-        .push_back(task, |spilled| shared.injector.push_batch(spilled));
+    core.local.push_back(task, |spilled| shared.spill(spilled));
 }
 
 /// The index of the worker running on this thread, if any.
