@@ -13,22 +13,32 @@
 //! the waking thread swaps it back to RUNNING and counts in only if it
 //! still was SLEEPING.
 //!
-//! A waker holds the thread's scheduler slot locked from its swap to its
-//! count-in. Before, it swapped first and locked after: a thread woken by a
-//! left-over unpark in between saw WOKEN (so did not count itself in), ran
-//! to the end and cleared the slot, the waker then found no scheduler, and
-//! the busy count stayed one too low for good (a paused clock could then
-//! auto-advance while a `block_on` thread was running).
+//! A waker holds `wake_lock` from its swap to its count-in, and a thread
+//! that slept takes that lock once on its way out. Without it, a waker
+//! that swapped the state from SLEEPING could be overtaken: the thread,
+//! woken meanwhile by a left-over unpark, saw WOKEN (so did not count
+//! itself in), ran to the end and left, and the waker's count-in came too
+//! late (an earlier version then found no scheduler, and the busy count
+//! stayed one too low for good: a paused clock could auto-advance under a
+//! running `block_on`).
+//!
+//! The fast path (a future ready without ever sleeping, as in a loop of
+//! `block_on`s around uncontended operations) touches no lock and no
+//! reference count: the scheduler is lent to the slot as a pointer for the
+//! call, and the exit skips the lock when the thread never slept.
 //!
 //! Shared state (`Accounting`): `state` (the `block_on` thread and wakers,
-//! as above), `scheduler` (set and cleared by the `block_on` thread around
-//! its call; read by wakers under its lock).
+//! as above); `scheduler` (written only by the `block_on` thread around its
+//! call; read by a waker that swapped the state from SLEEPING, under
+//! `wake_lock`); `wake_lock` (wakers, and the thread leaving after a
+//! sleep).
 
 use crate::scheduler::{self, park::Parker};
-use crate::sync::{AtomicUsize, Mutex};
+use crate::sync::{AtomicPtr, AtomicUsize, Mutex};
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::Ordering::SeqCst;
+use std::ptr;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -55,33 +65,55 @@ impl BusyCount for scheduler::Handle {
 pub(crate) struct Accounting<S> {
     /// RUNNING, SLEEPING or WOKEN.
     state: AtomicUsize,
-    /// The scheduler of the `block_on` running on the thread, if any. Its
-    /// lock also orders a waker's count-in against the thread leaving
-    /// `block_on`: a waker holds it from its swap to its count-in, so the
-    /// thread (which needs it to leave) cannot count itself out for good in
-    /// between and leave the waker's count-in to nobody.
-    scheduler: Mutex<Option<S>>,
+    /// The scheduler of the `block_on` running on the thread, lent for the
+    /// call (null outside one). A waker dereferences it only after swapping
+    /// `state` from SLEEPING, while holding `wake_lock`: the thread is then
+    /// inside the call that set it, and cannot leave before the waker
+    /// unlocks, so the scheduler is alive.
+    scheduler: AtomicPtr<S>,
+    /// Orders a waker's count-in before the exit of a thread that slept.
+    wake_lock: Mutex<()>,
 }
 
 impl<S: BusyCount> Accounting<S> {
     pub(crate) fn new() -> Accounting<S> {
         Accounting {
             state: AtomicUsize::new(RUNNING),
-            scheduler: Mutex::new(None),
+            scheduler: AtomicPtr::new(ptr::null_mut()),
+            wake_lock: Mutex::new(()),
         }
     }
 
     /// The thread enters `block_on` on `scheduler`: counted busy.
-    pub(crate) fn enter(&self, scheduler: S) {
+    ///
+    /// # Safety
+    ///
+    /// `scheduler` must stay alive until the matching [`leave`](Self::leave)
+    /// has returned (wakers on other threads may use it until then).
+    pub(crate) unsafe fn enter(&self, scheduler: &S) {
         scheduler.block_on_running(true);
-        *self.scheduler.lock() = Some(scheduler);
+        // Relaxed: a waker reads it only after seeing SLEEPING, which this
+        // thread stores later with a SeqCst compare-exchange; that orders
+        // this store before the read.
+        self.scheduler
+            .store(ptr::from_ref(scheduler).cast_mut(), Relaxed);
     }
 
-    /// The thread leaves `block_on` (busy, as it only leaves after a poll).
-    pub(crate) fn leave(&self) {
-        if let Some(scheduler) = self.scheduler.lock().take() {
-            scheduler.block_on_running(false);
+    /// The thread leaves `block_on` (busy, as it only leaves after a poll);
+    /// `slept`: whether it slept during this call.
+    pub(crate) fn leave(&self, scheduler: &S, slept: bool) {
+        if slept {
+            // A waker that saw this thread asleep may still be about to count
+            // it in: let it finish first, or its count-in would come after
+            // the count-out below and stay. (If the thread never slept in
+            // this call, no waker can have seen SLEEPING since the last
+            // call's exit, which took this lock.)
+            drop(self.wake_lock.lock());
         }
+        // Relaxed: only this thread writes it; wakers that could read it
+        // are excluded by the lock above.
+        self.scheduler.store(ptr::null_mut(), Relaxed);
+        scheduler.block_on_running(false);
     }
 
     /// The thread is about to poll.
@@ -119,11 +151,21 @@ impl<S: BusyCount> Accounting<S> {
     /// A waker woke the future: counts a sleeping thread back in, before
     /// the caller unparks it (so the woken thread is never counted idle).
     pub(crate) fn wake(&self) {
-        let scheduler = self.scheduler.lock();
+        let _counting_in = self.wake_lock.lock();
         if self.state.swap(WOKEN, SeqCst) == SLEEPING {
-            if let Some(scheduler) = &*scheduler {
-                scheduler.block_on_running(true);
-            }
+            // Relaxed: the SeqCst swap read the SLEEPING that the thread
+            // stored after lending the scheduler.
+            let scheduler = self.scheduler.load(Relaxed);
+            debug_assert!(
+                !scheduler.is_null(),
+                "a sleeping block_on without a scheduler"
+            );
+            // SAFETY: the thread slept inside a `block_on` call (SLEEPING is
+            // only stored there, after `enter` lent `scheduler`), and that
+            // call cannot return before we unlock `wake_lock` (its `leave`
+            // takes it after any sleep), so `enter`'s contract keeps the
+            // scheduler alive until then.
+            unsafe { &*scheduler }.block_on_running(true);
         }
     }
 }
@@ -167,19 +209,29 @@ thread_local! {
 /// re-entered on the same thread).
 pub(crate) fn block_on<F: Future>(scheduler: &scheduler::Handle, future: F) -> F::Output {
     /// Counts this thread out of the busy `block_on`s however it leaves.
-    struct Leave<'a>(&'a Accounting<scheduler::Handle>);
+    struct Leave<'a> {
+        accounting: &'a Accounting<scheduler::Handle>,
+        scheduler: &'a scheduler::Handle,
+        slept: bool,
+    }
 
     impl Drop for Leave<'_> {
         fn drop(&mut self) {
-            self.0.leave();
+            self.accounting.leave(self.scheduler, self.slept);
         }
     }
 
     let mut future = pin!(future);
     WAKER.with(|(thread, waker)| {
         let accounting = &thread.accounting;
-        accounting.enter(scheduler.clone());
-        let _leave = Leave(accounting);
+        // SAFETY: `scheduler` is borrowed for this whole call, and `leave`
+        // (below) runs before the call returns or unwinds.
+        unsafe { accounting.enter(scheduler) };
+        let mut leave = Leave {
+            accounting,
+            scheduler,
+            slept: false,
+        };
         let mut cx = Context::from_waker(waker);
         loop {
             accounting.polling();
@@ -190,6 +242,7 @@ pub(crate) fn block_on<F: Future>(scheduler: &scheduler::Handle, future: F) -> F
                 // Woken during the poll: poll again, still counted busy.
                 continue;
             }
+            leave.slept = true;
             thread.parker.park();
             accounting.woke(scheduler);
         }

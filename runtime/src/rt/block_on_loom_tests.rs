@@ -1,6 +1,8 @@
 //! Loom model of the busy accounting of a `block_on` thread: whatever the
 //! interleaving of a wake with the thread's poll, sleep, spurious wake-up and
-//! exit, the count never drops below zero and ends at zero.
+//! exit, the count never drops below zero and ends at zero, and a waker
+//! only counts the thread in while the thread is still inside the call
+//! (the scheduler it uses is only lent for the call).
 //!
 //! Run with the other loom models (see `scheduler/loom_tests.rs`).
 
@@ -11,14 +13,21 @@ use loom::sync::Arc;
 use loom::thread;
 use std::sync::atomic::Ordering::SeqCst;
 
-/// The busy count of a scheduler with one `block_on` thread.
-#[derive(Clone)]
-struct Counter(Arc<AtomicIsize>);
+/// The busy count of a scheduler with one `block_on` thread, and whether
+/// the thread is still inside its call (the scheduler still lent).
+struct Counter {
+    count: AtomicIsize,
+    inside: AtomicBool,
+}
 
 impl BusyCount for Counter {
     fn block_on_running(&self, running: bool) {
+        assert!(
+            self.inside.load(SeqCst),
+            "the scheduler was used after the block_on call returned"
+        );
         let delta = if running { 1 } else { -1 };
-        let now = self.0.fetch_add(delta, SeqCst) + delta;
+        let now = self.count.fetch_add(delta, SeqCst) + delta;
         // A waker may count the thread in just before the thread counts
         // itself out for its sleep (1 -> 2 -> 1): harmless, the count only
         // holds back auto-advance. Below 0 is the bug.
@@ -31,7 +40,10 @@ impl BusyCount for Counter {
 /// over from an earlier wake, so the first park returns at once.
 fn model(leftover: bool) {
     loom::model(move || {
-        let count = Counter(Arc::new(AtomicIsize::new(0)));
+        let count = Arc::new(Counter {
+            count: AtomicIsize::new(0),
+            inside: AtomicBool::new(true),
+        });
         let accounting = Arc::new(Accounting::new());
         let parker = Arc::new(Parker::new());
         let ready = Arc::new(AtomicBool::new(false));
@@ -48,7 +60,9 @@ fn model(leftover: bool) {
             })
         };
 
-        accounting.enter(count.clone());
+        // SAFETY: `count` outlives the model; `inside` checks the lending.
+        unsafe { accounting.enter(&*count) };
+        let mut slept = false;
         loop {
             accounting.polling();
             if ready.load(SeqCst) {
@@ -57,13 +71,15 @@ fn model(leftover: bool) {
             if !accounting.try_sleep(&count) {
                 continue;
             }
+            slept = true;
             parker.park();
             accounting.woke(&count);
         }
-        accounting.leave();
+        accounting.leave(&count, slept);
+        count.inside.store(false, SeqCst);
         waker.join().unwrap();
         assert_eq!(
-            count.0.load(SeqCst),
+            count.count.load(SeqCst),
             0,
             "counted out exactly once in the end"
         );

@@ -566,11 +566,10 @@ impl Builder {
         );
         let blocking = self.blocking_pool();
         let handle = Handle {
-            inner: Arc::new(HandleInner {
-                scheduler: Scheduler::MultiThread(scheduler.clone()),
-                blocking: blocking.spawner(),
-                implicit_local: Default::default(),
-            }),
+            inner: HandleInner::new(
+                Scheduler::MultiThread(scheduler.clone()),
+                blocking.spawner(),
+            ),
         };
 
         let mut threads = Vec::with_capacity(workers);
@@ -627,11 +626,7 @@ impl Builder {
         let scheduler = current_thread::Handle::new(driver, self.hooks.clone());
         let watchdog = self.start_watchdog(scheduler.shared.clone());
         let handle = Handle {
-            inner: Arc::new(HandleInner {
-                scheduler: Scheduler::CurrentThread(scheduler),
-                blocking: blocking.spawner(),
-                implicit_local: Default::default(),
-            }),
+            inner: HandleInner::new(Scheduler::CurrentThread(scheduler), blocking.spawner()),
         };
         let threads = match watchdog {
             Ok(watchdog) => watchdog.into_iter().collect(),

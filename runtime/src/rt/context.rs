@@ -115,17 +115,9 @@ pub(crate) fn enter(handle: &Handle, timer_shard: usize) -> EnterGuard {
         _timer: magpie_timer::context::enter(&driver.timer, timer_shard),
         _reactor: magpie_io_driver::context::enter_with_blocking(
             &driver.reactor_handle,
-            blocking_hook(handle),
+            handle.inner.blocking_hook.clone(),
         ),
     }
-}
-
-/// How the IO driver runs host name lookups on this runtime's blocking pool
-/// (the driver waits for the result itself; a job dropped unrun is an error
-/// there, not a hang).
-fn blocking_hook(handle: &Handle) -> magpie_io_driver::context::SpawnBlocking {
-    let handle = handle.clone();
-    std::sync::Arc::new(move |job| drop(handle.spawn_blocking(job)))
 }
 
 impl Drop for EnterGuard {

@@ -32,6 +32,34 @@ pub(crate) struct HandleInner {
     pub(crate) blocking: BlockingSpawner,
     /// Current-thread runtimes only: the `LocalSet` of `spawn_local`.
     pub(crate) implicit_local: ImplicitLocal,
+    /// How the IO driver runs host name lookups on this runtime's blocking
+    /// pool; made once here, so entering the runtime (every `block_on`)
+    /// clones it instead of allocating one.
+    pub(crate) blocking_hook: magpie_io_driver::context::SpawnBlocking,
+}
+
+impl HandleInner {
+    /// The shared state of a runtime with `scheduler` and `blocking`.
+    pub(crate) fn new(scheduler: Scheduler, blocking: BlockingSpawner) -> Arc<HandleInner> {
+        Arc::new_cyclic(|weak: &std::sync::Weak<HandleInner>| {
+            // Weak: the hook lives inside what it points to. A lookup only
+            // starts on a runtime thread, whose context keeps the runtime
+            // alive; a job dropped unrun is an error the driver reports,
+            // not a hang.
+            let weak = weak.clone();
+            let blocking_hook: magpie_io_driver::context::SpawnBlocking = Arc::new(move |job| {
+                if let Some(inner) = weak.upgrade() {
+                    drop(Handle { inner }.spawn_blocking(job));
+                }
+            });
+            HandleInner {
+                scheduler,
+                blocking,
+                implicit_local: Default::default(),
+                blocking_hook,
+            }
+        })
+    }
 }
 
 impl Handle {
