@@ -291,6 +291,8 @@ def describe_setup():
         "KV_PIPELINE", "KV_WARMUP_REQUESTS", "RPC_CALLERS", "RPC_CONNECTIONS"))
     if FLOOR:
         knobs += " FLOOR=1"
+    if "MAGPIE_IDLE_SPIN_US" in os.environ:
+        knobs += f" MAGPIE_IDLE_SPIN_US={os.environ['MAGPIE_IDLE_SPIN_US']}"
     return (f"tree {commit}{dirty}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
             f"{os.cpu_count()} cpus, {os.uname().release}; {wrk[0].split(' Copyright')[0]}; "
             f"{redis}\n{knobs}")

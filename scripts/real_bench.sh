@@ -17,7 +17,9 @@
 # (default 0) adds, to the kv workloads in the pinned placement, a third server in each
 # round: `kv --runtime floor`, the same commands on a bare single-threaded mio loop with
 # no runtime, so the table shows the least CPU per request any runtime can spend and
-# the magpie/floor and tokio/floor ratios. Not run in CI:
+# the magpie/floor and tokio/floor ratios. MAGPIE_IDLE_SPIN_US=N (read by the magpie
+# servers) sets magpie's idle spin budget (`Builder::idle_spin`; 0: off) for the spin
+# trade-off runs in BENCHMARKS.md. Not run in CI:
 # it takes minutes and wants a quiet machine (tests/real_servers.rs is the CI smoke test).
 set -euo pipefail
 cd "$(dirname "$0")/.."

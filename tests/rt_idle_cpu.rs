@@ -10,6 +10,8 @@
 //! periodically but cheaply (a watchdog ticking every 25 ms costs
 //! microseconds of CPU, but 20 wake-ups).
 
+mod common;
+
 use magpie::runtime::{Builder, Runtime};
 use std::future::pending;
 use std::time::Duration;
@@ -53,31 +55,6 @@ fn cpu_time_of_threads(prefix: &str) -> (Duration, usize) {
     (total, threads)
 }
 
-/// Voluntary context switches so far of this process's threads whose name
-/// starts with `prefix` (`voluntary_ctxt_switches` in each thread's
-/// `/proc/self/task/<tid>/status`): each wake-up of a sleeping thread ends
-/// in one when it sleeps again.
-fn wakeups_of_threads(prefix: &str) -> u64 {
-    let mut total = 0;
-    for entry in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
-        let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else {
-            continue;
-        };
-        if !comm.trim_end().starts_with(prefix) {
-            continue;
-        }
-        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
-            continue;
-        };
-        let switches = status
-            .lines()
-            .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))
-            .expect("no voluntary_ctxt_switches in /proc/self/task/*/status");
-        total += switches.trim().parse::<u64>().unwrap();
-    }
-    total
-}
-
 fn runtime_named(name: &str, workers: usize) -> Runtime {
     assert!(
         name.len() <= 8,
@@ -96,7 +73,7 @@ fn runtime_named(name: &str, workers: usize) -> Runtime {
 fn assert_idle(name: &str, min_threads: usize) {
     // Let the threads finish whatever the setup woke them for.
     std::thread::sleep(Duration::from_millis(50));
-    let wakeups_before = wakeups_of_threads(name);
+    let wakeups_before = common::wakeups_of_threads(name);
     let (before, threads) = cpu_time_of_threads(name);
     assert!(
         threads >= min_threads,
@@ -110,7 +87,7 @@ fn assert_idle(name: &str, min_threads: usize) {
     );
     std::thread::sleep(IDLE_WINDOW);
     let (after, threads_after) = cpu_time_of_threads(name);
-    let wakeups = wakeups_of_threads(name) - wakeups_before;
+    let wakeups = common::wakeups_of_threads(name) - wakeups_before;
     assert_eq!(
         threads_after, threads,
         "a thread of the idle runtime started or exited"

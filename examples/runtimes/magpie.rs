@@ -16,10 +16,21 @@ pub use magpie::time::sleep;
 pub const NAME: &str = "magpie";
 
 /// A multi-thread runtime with `workers` worker threads (`None`: the runtime's default).
+/// `MAGPIE_IDLE_SPIN_US` in the environment sets `Builder::idle_spin` (microseconds; 0
+/// turns the spin off), for the benchmark script's spin trade-off runs.
 pub fn runtime(workers: Option<usize>) -> io::Result<magpie::runtime::Runtime> {
     let mut builder = magpie::runtime::Builder::new();
     if let Some(workers) = workers {
         builder.worker_threads(workers);
+    }
+    if let Ok(text) = std::env::var("MAGPIE_IDLE_SPIN_US") {
+        let micros: u64 = text.parse().map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("MAGPIE_IDLE_SPIN_US is a number of microseconds, not {text:?}"),
+            )
+        })?;
+        builder.idle_spin(std::time::Duration::from_micros(micros));
     }
     builder.build()
 }

@@ -1,7 +1,8 @@
 //! Helpers shared by the root package's integration tests: building small
 //! runtimes, drop guards that report when a future's destructor ran, bounded
 //! waits that fail instead of hanging (from threads and from async code),
-//! thread-callback counters, a counting waker and the descriptor limit.
+//! thread-callback counters, a counting waker, the descriptor limit and the
+//! voluntary context switches of a runtime's named threads.
 //!
 //! Each test binary uses only some of these, hence the `dead_code` allowance.
 
@@ -251,4 +252,29 @@ where
         let rt = runtime(2);
         rt.block_on(rt.spawn(body)).unwrap();
     });
+}
+
+/// Voluntary context switches so far of this process's threads whose name
+/// starts with `prefix` (`voluntary_ctxt_switches` in each thread's
+/// `/proc/self/task/<tid>/status`): each wake-up of a sleeping thread ends
+/// in one when it sleeps again.
+pub fn wakeups_of_threads(prefix: &str) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else {
+            continue;
+        };
+        if !comm.trim_end().starts_with(prefix) {
+            continue;
+        }
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let switches = status
+            .lines()
+            .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))
+            .expect("no voluntary_ctxt_switches in /proc/self/task/*/status");
+        total += switches.trim().parse::<u64>().unwrap();
+    }
+    total
 }

@@ -20,7 +20,7 @@
 //! workers driving the reactor.
 //!
 //! A worker about to block in the driver first polls it without blocking
-//! for up to `idle_spin::SPIN_BUDGET`, while that pays (see `IdleSpin`):
+//! for up to its budget (`Builder::idle_spin`, 50 µs by default), while that pays (see `IdleSpin`):
 //! being woken from `epoll_wait` costs more than a loopback connect on this
 //! VM. Measured with `cargo bench --bench net`, 2 workers, spin off -> on,
 //! same binary and run: tcp_connect_churn 93 / 80 -> 41 / 42 ms, tcp_bulk
@@ -54,6 +54,7 @@ mod idle_spin;
 pub(crate) mod maintenance;
 mod sleep;
 
+pub(crate) use idle_spin::DEFAULT_IDLE_SPIN;
 pub(crate) use maintenance::{MaintenanceClock, Polled};
 pub(crate) use sleep::{DriverSleep, Spin};
 
@@ -81,12 +82,13 @@ impl Driver {
         reactor: magpie_io_driver::Reactor,
         timer: magpie_timer::TimerHandle,
         num_workers: usize,
+        idle_spin: Duration,
     ) -> Driver {
         Driver {
             reactor_handle: reactor.handle(),
             core: Mutex::new(DriverCore {
                 reactor,
-                spin: IdleSpin::new(),
+                spin: IdleSpin::new(idle_spin),
             }),
             timer,
             outside_shard: num_workers,
