@@ -166,6 +166,41 @@ impl Semaphore {
         }
     }
 
+    /// Takes `n` permits now if they are free and nobody is queued, spending one unit
+    /// of the task's budget: `Ready(Ok(true))`. `Ready(Ok(false))` when the caller
+    /// must queue (the unit is given back); `Pending` when the budget is spent (the
+    /// task yields, as [`Acquire`] would make it).
+    pub(crate) fn poll_acquire_now(
+        &self,
+        cx: &mut Context<'_>,
+        n: u32,
+    ) -> Poll<Result<bool, AcquireError>> {
+        let unit = ready!(magpie_coop::poll_unit(cx));
+        match self.try_acquire(n) {
+            Ok(()) => {
+                unit.made_progress();
+                Poll::Ready(Ok(true))
+            }
+            Err(TryAcquireError::Closed) => {
+                unit.made_progress();
+                Poll::Ready(Err(AcquireError(())))
+            }
+            Err(TryAcquireError::NoPermits) => Poll::Ready(Ok(false)),
+        }
+    }
+
+    /// Waits for `n` permits as [`acquire`](Self::acquire) does, but takes free
+    /// permits without building the queued future (its waiter node) first: the
+    /// uncontended lock, permit or channel slot costs one compare-and-swap and the
+    /// budget check. Cancel safe: dropped before it completes, it holds nothing.
+    ///
+    /// # Panics
+    ///
+    /// As [`acquire`](Self::acquire), when it has to queue.
+    pub(crate) fn acquire_fast(&self, n: u32) -> AcquireFast<'_> {
+        AcquireFast::Now { semaphore: self, n }
+    }
+
     /// A future that waits for `n` permits, in FIFO order. Dropping it before it
     /// completes gives back any permits already assigned to it.
     ///
@@ -464,6 +499,55 @@ impl Future for Acquire<'_> {
             unit.made_progress();
         }
         result
+    }
+}
+
+/// The future returned by [`Semaphore::acquire_fast`]: free permits at once, else
+/// an [`Acquire`] in the queue.
+pub(crate) enum AcquireFast<'a> {
+    /// Not polled yet, or polled while out of budget.
+    Now { semaphore: &'a Semaphore, n: u32 },
+    /// Queued (structurally pinned: the node is linked by address).
+    Queued(Acquire<'a>),
+}
+
+/// What a lock's semaphore (never closed) gives back when it is acquired.
+pub(crate) trait NeverClosed {
+    /// Unwraps an acquisition of a lock's semaphore, which never fails.
+    ///
+    /// # Panics
+    ///
+    /// If it did fail: the lock (`what`) closed its semaphore, a bug.
+    fn never_closed(self, what: &str);
+}
+
+impl NeverClosed for Result<(), AcquireError> {
+    fn never_closed(self, what: &str) {
+        if self.is_err() {
+            unreachable!("a {what}'s semaphore is never closed");
+        }
+    }
+}
+
+impl Future for AcquireFast<'_> {
+    type Output = Result<(), AcquireError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: the `Queued` variant's future is only used pinned (below) and
+        // never moved out; this enum is only replaced while in `Now`, which holds
+        // nothing pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let AcquireFast::Now { semaphore, n } = *this {
+            if ready!(semaphore.poll_acquire_now(cx, n))? {
+                return Poll::Ready(Ok(()));
+            }
+            *this = AcquireFast::Queued(semaphore.acquire(n));
+        }
+        let AcquireFast::Queued(acquire) = this else {
+            unreachable!("set to Queued above");
+        };
+        // SAFETY: `acquire` lives in the pinned `self` and is never moved (see above).
+        unsafe { Pin::new_unchecked(acquire) }.poll(cx)
     }
 }
 

@@ -13,7 +13,7 @@ use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use crate::batch_semaphore as ll;
+use crate::batch_semaphore::{self as ll, NeverClosed};
 
 /// An asynchronous mutual-exclusion lock.
 ///
@@ -161,15 +161,8 @@ impl<T: ?Sized> Mutex<T> {
     /// }
     /// ```
     pub async fn lock(&self) -> MutexGuard<'_, T> {
-        self.acquire().await;
+        self.semaphore.acquire_fast(1).await.never_closed("Mutex");
         MutexGuard { lock: self }
-    }
-
-    /// Waits for the permit. The semaphore is never closed, so this cannot fail.
-    async fn acquire(&self) {
-        if self.semaphore.acquire(1).await.is_err() {
-            unreachable!("a mutex's semaphore is never closed");
-        }
     }
 
     /// Locks the mutex from synchronous code, blocking the thread until it is free.
@@ -220,7 +213,7 @@ impl<T: ?Sized> Mutex<T> {
     /// }
     /// ```
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        self.acquire().await;
+        self.semaphore.acquire_fast(1).await.never_closed("Mutex");
         OwnedMutexGuard { lock: self }
     }
 

@@ -15,7 +15,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::batch_semaphore as ll;
+use crate::batch_semaphore::{self as ll, NeverClosed};
 use crate::TryLockError;
 
 pub use guards::{RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard};
@@ -173,13 +173,6 @@ impl<T: ?Sized> RwLock<T> {
         }
     }
 
-    /// Waits for `n` permits; the semaphore is never closed, so this cannot fail.
-    async fn acquire(&self, n: u32) {
-        if self.semaphore.acquire(n).await.is_err() {
-            unreachable!("a RwLock's semaphore is never closed");
-        }
-    }
-
     /// Locks for reading, waiting (FIFO) while a writer holds the lock or waits
     /// before this call.
     ///
@@ -208,7 +201,7 @@ impl<T: ?Sized> RwLock<T> {
     /// }
     /// ```
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        self.acquire(1).await;
+        self.semaphore.acquire_fast(1).await.never_closed("RwLock");
         RwLockReadGuard {
             semaphore: &self.semaphore,
             value: self.value.get(),
@@ -234,7 +227,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// As [`read`](RwLock::read).
     pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
-        self.acquire(1).await;
+        self.semaphore.acquire_fast(1).await.never_closed("RwLock");
         OwnedRwLockReadGuard {
             value: self.value.get(),
             lock: self,
@@ -303,7 +296,10 @@ impl<T: ?Sized> RwLock<T> {
     /// }
     /// ```
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
-        self.acquire(self.max_readers).await;
+        self.semaphore
+            .acquire_fast(self.max_readers)
+            .await
+            .never_closed("RwLock");
         RwLockWriteGuard {
             semaphore: &self.semaphore,
             permits: self.max_readers,
@@ -330,7 +326,10 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// As [`write`](RwLock::write).
     pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
-        self.acquire(self.max_readers).await;
+        self.semaphore
+            .acquire_fast(self.max_readers)
+            .await
+            .never_closed("RwLock");
         OwnedRwLockWriteGuard {
             permits: self.max_readers,
             value: self.value.get(),
