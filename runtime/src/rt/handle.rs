@@ -270,6 +270,10 @@ impl Handle {
     /// `block_on` once the future is small enough to move around (see
     /// [`super::BOX_FUTURE_THRESHOLD`]).
     pub(crate) fn block_on_small<F: Future>(&self, future: F) -> F::Output {
+        // Pinned here, so the layers below move a pointer, not the future
+        // (each move of a large future state is a memcpy).
+        let mut future = std::pin::pin!(future);
+        let future = future.as_mut();
         let _driving = context::enter_driving();
         let _enter = self.enter();
         let scheduler = &self.inner.scheduler;
