@@ -189,25 +189,26 @@ impl Semaphore {
         }
     }
 
-    /// Waits for `n` permits as [`acquire`](Self::acquire) does, but takes free
-    /// permits without building the queued future (its waiter node) first: the
-    /// uncontended lock, permit or channel slot costs one compare-and-swap and the
-    /// budget check. Cancel safe: dropped before it completes, it holds nothing.
-    ///
-    /// # Panics
-    ///
-    /// As [`acquire`](Self::acquire), when it has to queue.
-    pub(crate) fn acquire_fast(&self, n: u32) -> AcquireFast<'_> {
-        AcquireFast::Now { semaphore: self, n }
-    }
-
-    /// A future that waits for `n` permits, in FIFO order. Dropping it before it
+    /// A future that waits for `n` permits, in FIFO order. It takes free permits
+    /// without building the queued future (its waiter node) first: the uncontended
+    /// lock, permit or channel slot costs one compare-and-swap and the budget check;
+    /// otherwise it becomes [`queued`](Self::queued) in place. Dropping it before it
     /// completes gives back any permits already assigned to it.
     ///
     /// # Panics
     ///
+    /// As [`queued`](Self::queued), when it has to wait.
+    pub(crate) fn acquire(&self, n: u32) -> AcquireFast<'_> {
+        AcquireFast::Now { semaphore: self, n }
+    }
+
+    /// The queued part of [`acquire`](Self::acquire): a future that waits for `n`
+    /// permits in FIFO order, with its waiter node.
+    ///
+    /// # Panics
+    ///
     /// If `n` exceeds [`Semaphore::MAX_PERMITS`] (possible on 32-bit targets only).
-    pub(crate) fn acquire(&self, n: u32) -> Acquire<'_> {
+    fn queued(&self, n: u32) -> Acquire<'_> {
         assert!(
             n as usize <= Self::MAX_PERMITS,
             "a semaphore may not have more than MAX_PERMITS permits ({})",
@@ -443,7 +444,7 @@ enum AcquireState {
     Done,
 }
 
-/// The future returned by [`Semaphore::acquire`].
+/// The future returned by [`Semaphore::queued`]: a waiter in the queue.
 pub(crate) struct Acquire<'a> {
     semaphore: &'a Semaphore,
     /// The queue entry; pinned with the future.
@@ -502,8 +503,8 @@ impl Future for Acquire<'_> {
     }
 }
 
-/// The future returned by [`Semaphore::acquire_fast`]: free permits at once, else
-/// an [`Acquire`] in the queue.
+/// The future returned by [`Semaphore::acquire`]: free permits at once, else an
+/// [`Acquire`] in the queue.
 pub(crate) enum AcquireFast<'a> {
     /// Not polled yet, or polled while out of budget.
     Now { semaphore: &'a Semaphore, n: u32 },
@@ -541,7 +542,7 @@ impl Future for AcquireFast<'_> {
             if ready!(semaphore.poll_acquire_now(cx, n))? {
                 return Poll::Ready(Ok(()));
             }
-            *this = AcquireFast::Queued(semaphore.acquire(n));
+            *this = AcquireFast::Queued(semaphore.queued(n));
         }
         let AcquireFast::Queued(acquire) = this else {
             unreachable!("set to Queued above");

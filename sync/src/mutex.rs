@@ -161,7 +161,7 @@ impl<T: ?Sized> Mutex<T> {
     /// }
     /// ```
     pub async fn lock(&self) -> MutexGuard<'_, T> {
-        self.semaphore.acquire_fast(1).await.never_closed("Mutex");
+        self.semaphore.acquire(1).await.never_closed("Mutex");
         MutexGuard { lock: self }
     }
 
@@ -213,7 +213,7 @@ impl<T: ?Sized> Mutex<T> {
     /// }
     /// ```
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        self.semaphore.acquire_fast(1).await.never_closed("Mutex");
+        self.semaphore.acquire(1).await.never_closed("Mutex");
         OwnedMutexGuard { lock: self }
     }
 

@@ -326,7 +326,7 @@ impl<T> OnceCell<T> {
         if let Some(value) = self.get() {
             return Ok(value);
         }
-        if self.semaphore.acquire_fast(1).await.is_err() {
+        if self.semaphore.acquire(1).await.is_err() {
             // Closed: the value was set while we waited. `publish` closes the
             // semaphore after storing `value_set`, and our failed acquire saw that
             // close, so `get` sees the value.

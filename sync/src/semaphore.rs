@@ -175,7 +175,7 @@ impl Semaphore {
     /// }
     /// ```
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
-        self.ll.acquire_fast(1).await?;
+        self.ll.acquire(1).await?;
         Ok(SemaphorePermit {
             semaphore: self,
             permits: 1,
@@ -207,7 +207,7 @@ impl Semaphore {
     /// }
     /// ```
     pub async fn acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
-        self.ll.acquire_fast(n).await?;
+        self.ll.acquire(n).await?;
         Ok(SemaphorePermit {
             semaphore: self,
             permits: n,
@@ -403,7 +403,7 @@ impl Semaphore {
         self: Arc<Self>,
         n: u32,
     ) -> Result<OwnedSemaphorePermit, AcquireError> {
-        self.ll.acquire_fast(n).await?;
+        self.ll.acquire(n).await?;
         Ok(OwnedSemaphorePermit {
             semaphore: self,
             permits: n,

@@ -287,7 +287,7 @@ impl<T> Sender<T> {
     /// }
     /// ```
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        match self.chan.capacity().semaphore.acquire_fast(1).await {
+        match self.chan.capacity().semaphore.acquire(1).await {
             Ok(()) => {
                 self.push_reserved(value);
                 Ok(())
@@ -432,7 +432,7 @@ impl<T> Sender<T> {
     /// }
     /// ```
     pub async fn reserve(&self) -> Result<Permit<'_, T>, SendError<()>> {
-        match self.chan.capacity().semaphore.acquire_fast(1).await {
+        match self.chan.capacity().semaphore.acquire(1).await {
             Ok(()) => Ok(Permit { chan: &self.chan }),
             Err(_) => Err(SendError(())),
         }
@@ -448,7 +448,7 @@ impl<T> Sender<T> {
         let Some(request) = self.many(n) else {
             return Err(SendError(()));
         };
-        match self.chan.capacity().semaphore.acquire_fast(request).await {
+        match self.chan.capacity().semaphore.acquire(request).await {
             Ok(()) => Ok(PermitIterator {
                 chan: &self.chan,
                 left: n,
@@ -497,7 +497,7 @@ impl<T> Sender<T> {
     ///
     /// As [`reserve`](Sender::reserve) (the sender is dropped with the future).
     pub async fn reserve_owned(self) -> Result<OwnedPermit<T>, SendError<()>> {
-        match self.chan.capacity().semaphore.acquire_fast(1).await {
+        match self.chan.capacity().semaphore.acquire(1).await {
             Ok(()) => Ok(OwnedPermit {
                 chan: Some(self.chan),
             }),

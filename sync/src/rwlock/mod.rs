@@ -201,7 +201,7 @@ impl<T: ?Sized> RwLock<T> {
     /// }
     /// ```
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        self.semaphore.acquire_fast(1).await.never_closed("RwLock");
+        self.semaphore.acquire(1).await.never_closed("RwLock");
         RwLockReadGuard {
             semaphore: &self.semaphore,
             value: self.value.get(),
@@ -227,7 +227,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// As [`read`](RwLock::read).
     pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
-        self.semaphore.acquire_fast(1).await.never_closed("RwLock");
+        self.semaphore.acquire(1).await.never_closed("RwLock");
         OwnedRwLockReadGuard {
             value: self.value.get(),
             lock: self,
@@ -297,7 +297,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
         self.semaphore
-            .acquire_fast(self.max_readers)
+            .acquire(self.max_readers)
             .await
             .never_closed("RwLock");
         RwLockWriteGuard {
@@ -327,7 +327,7 @@ impl<T: ?Sized> RwLock<T> {
     /// As [`write`](RwLock::write).
     pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
         self.semaphore
-            .acquire_fast(self.max_readers)
+            .acquire(self.max_readers)
             .await
             .never_closed("RwLock");
         OwnedRwLockWriteGuard {
