@@ -233,8 +233,14 @@ fn park(ctx: &Context, main: &MainWaker) {
     shared.stats.park(clock::now_ns());
     shared.sleep.park(has_work, || {
         // Nothing to run on the only thread: the runtime is idle (a blocking
-        // job holds a paused clock through the timer's own guard).
-        if !shared.driver.try_park(&|| true, |driver| driver.block()) {
+        // job holds a paused clock through the timer's own guard), unless
+        // work came since the check. The driver's block asks again after a
+        // non-blocking look that may have consumed a notifier's interrupt.
+        let idle = || !has_work();
+        if !shared
+            .driver
+            .try_park(&idle, |driver| driver.block(&has_work))
+        {
             // Only this thread drives this driver; stay safe regardless.
             std::thread::yield_now();
         }

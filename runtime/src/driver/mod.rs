@@ -179,7 +179,7 @@ impl DriverSleep for ParkedDriver<'_> {
         }
     }
 
-    fn block(&mut self) {
+    fn block(&mut self, unparked: &dyn Fn() -> bool) {
         let timer = &self.driver.timer;
         let timeout = timer.park_timeout();
         if timeout.is_none() && timer.is_paused() {
@@ -190,6 +190,12 @@ impl DriverSleep for ParkedDriver<'_> {
             // this one to look again (`nudge_paused_driver`).
             if turn(&mut self.core.reactor, Some(Duration::ZERO)) > 0 {
                 timer.process();
+                return;
+            }
+            // That look may have consumed an unpark's wake-up event: the
+            // sleep below would then miss it (the worker slept for good
+            // while counted awake, and the clock never auto-advanced).
+            if unparked() {
                 return;
             }
             if (self.is_idle)() && timer.auto_advance() {

@@ -22,5 +22,8 @@ pub(crate) trait DriverSleep {
     /// Polls the driver once without blocking.
     fn spin(&mut self) -> Spin;
     /// Blocks in the driver until an event, a timer deadline or an unpark.
-    fn block(&mut self);
+    /// An unpark wakes a blocked driver once (mio's waker); a non-blocking
+    /// look that `block` takes first may consume that wake-up, so after one
+    /// it must return when `unparked()` says an unpark came.
+    fn block(&mut self, unparked: &dyn Fn() -> bool);
 }

@@ -155,6 +155,7 @@ impl FakeDriver {
         FakeSleep {
             driver: self,
             spins,
+            look_first: false,
         }
     }
 }
@@ -162,6 +163,8 @@ impl FakeDriver {
 struct FakeSleep<'a> {
     driver: &'a FakeDriver,
     spins: usize,
+    /// `block` looks at the driver without blocking first (see there).
+    look_first: bool,
 }
 
 impl DriverSleep for FakeSleep<'_> {
@@ -179,7 +182,16 @@ impl DriverSleep for FakeSleep<'_> {
         }
     }
 
-    fn block(&mut self) {
+    fn block(&mut self, unparked: &dyn Fn() -> bool) {
+        if self.look_first {
+            // A non-blocking look before the sleep (the paused clock's
+            // socket check): it consumes a pending wake, as a zero-timeout
+            // poll consumes the waker's event.
+            *self.driver.woken.lock().unwrap() = false;
+            if unparked() {
+                return;
+            }
+        }
         self.driver.block();
     }
 }
@@ -218,6 +230,30 @@ fn loom_park_driver_unpark() {
 fn loom_park_driver_spin_then_block() {
     check("park_driver_spin_then_block", None, || {
         park_driver_until_unparked(2)
+    });
+}
+
+/// A block that first looks at the driver without blocking (a paused
+/// clock's socket check) may consume the unpark's wake-up; it must then see
+/// the token and return, not sleep for good (the deadlock loom reports when
+/// `block` ignores `unparked`).
+#[test]
+fn loom_park_driver_look_then_block() {
+    check("park_driver_look_then_block", None, || {
+        let parker = Arc::new(Parker::new());
+        let driver = Arc::new(FakeDriver::new());
+        let flag = Arc::new(AtomicBool::new(false));
+        let (p, d, f) = (parker.clone(), driver.clone(), flag.clone());
+        let unparker = thread::spawn(move || {
+            f.store(true, Relaxed);
+            p.unpark_or(|| d.wake());
+        });
+        while !flag.load(Relaxed) {
+            let mut sleep = driver.sleep(0);
+            sleep.look_first = true;
+            parker.park_driver(&mut sleep);
+        }
+        unparker.join().unwrap();
     });
 }
 

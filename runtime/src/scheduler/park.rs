@@ -113,7 +113,7 @@ impl Parker {
             }
             Err(actual) => unreachable!("parker state {actual} while spinning"),
         }
-        driver.block();
+        driver.block(&|| self.state.load(SeqCst) == NOTIFIED);
         // Consume an unpark that arrived during (or right after) the poll.
         self.state.swap(EMPTY, SeqCst);
     }
