@@ -57,9 +57,10 @@ pub use magpie_macros::test;
 /// Timers: `sleep`, `timeout` and `interval`, resolved by a hierarchical
 /// timer wheel with 1 ms granularity.
 pub mod time {
+    pub use magpie_runtime::time::advance;
     pub use magpie_timer::{
-        advance, error, interval, interval_at, pause, resume, sleep, sleep_until, timeout,
-        timeout_at, Duration, Instant, Interval, MissedTickBehavior, Sleep, Timeout,
+        error, interval, interval_at, pause, resume, sleep, sleep_until, timeout, timeout_at,
+        Duration, Instant, Interval, MissedTickBehavior, Sleep, Timeout,
     };
 }
 

@@ -28,13 +28,10 @@ async fn timeout_fires_on_a_future_that_never_completes() {
     assert_eq!(start.elapsed().as_secs(), 30);
 }
 
-// The flavor spelled out (tokio's test default): the `yield_now` below lets the
-// spawned sleepers register their timers only where they run on the test's own
-// thread. magpie's `#[magpie::test]` defaults to 2 workers, where they may not
-// have run yet when `advance` moves the clock, and the timers then fire out of
-// order (a known gap: `advance` does not wait for runnable tasks on a
-// multi-thread runtime).
-#[tokio::test(flavor = "current_thread", start_paused = true)]
+// tokio runs this test on its current-thread runtime; after the rename it runs
+// on magpie's 2 workers, where `advance` first lets the spawned sleepers (not
+// yet polled when it is called) register their timers.
+#[tokio::test(start_paused = true)]
 async fn advance_fires_due_timers_only() {
     let (tx, mut rx) = mpsc::unbounded_channel();
     for secs in [3u64, 1, 2] {

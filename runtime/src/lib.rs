@@ -63,6 +63,14 @@ pub mod internal {
     pub use crate::rt::spawn_mandatory_blocking;
 }
 
+pub mod time {
+    //! The runtime's part of the paused clock: [`advance`] lets the other
+    //! tasks settle before and after the clock moves. The rest of
+    //! `magpie::time` is the timer crate's.
+
+    pub use crate::rt::advance;
+}
+
 pub mod runtime {
     //! Building, running and shutting down a runtime.
     //!

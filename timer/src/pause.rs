@@ -81,6 +81,10 @@ pub fn resume() {
 /// Moves the paused clock forward by `duration`: timers due by then fire,
 /// and their tasks run before this returns (it yields once).
 ///
+/// This is the timer's half. `magpie::time::advance`, the runtime's, also
+/// lets the other tasks settle before and after the move: on a multi-thread
+/// runtime a single yield does not run the tasks queued on other workers.
+///
 /// # Panics
 ///
 /// Panics outside a runtime, and when the clock is not paused (call

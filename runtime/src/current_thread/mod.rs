@@ -219,6 +219,34 @@ impl Handle {
         self.shared.sleep.notify(|| driver.reactor_handle.unpark());
     }
 
+    /// True when no task of this runtime is queued: the one being polled
+    /// now (the caller, a task or the `block_on` future) is in no queue. The
+    /// paused clock's `advance` waits for it (`rt::settle`). On another
+    /// thread than the core's, only the remote queue is seen.
+    pub(crate) fn is_idle_but_caller(&self) -> bool {
+        let ctx = CURRENT.with(|c| c.get());
+        if !ctx.is_null() {
+            // SAFETY: see `push_local`.
+            let ctx = unsafe { &*ctx };
+            if ctx.handle.ptr_eq(self) {
+                let local_empty = match ctx.core.try_borrow() {
+                    Ok(core) => core.as_ref().is_none_or(|core| core.local.is_empty()),
+                    // Borrowed by the scheduler itself: not from a poll.
+                    Err(_) => false,
+                };
+                if !local_empty {
+                    return false;
+                }
+            }
+        }
+        self.shared.remote.lock().is_empty()
+    }
+
+    /// Polls started so far.
+    pub(crate) fn polls(&self) -> u64 {
+        self.shared.stats.polls()
+    }
+
     /// Shuts the scheduler down from the thread dropping the runtime: later
     /// spawns are cancelled, every live task is dropped here, the queues
     /// are emptied and the driver shut down.

@@ -7,7 +7,7 @@
 use super::block_on;
 use crate::current_thread;
 use crate::driver::Driver;
-use crate::scheduler::{self, worker};
+use crate::scheduler::{self, worker, Activity};
 use crate::task_core::JoinHandle;
 use std::future::Future;
 use std::panic::Location;
@@ -61,6 +61,31 @@ impl Scheduler {
             }
             // One thread runs everything: one shard for all.
             Scheduler::CurrentThread(_) => 0,
+        }
+    }
+
+    /// What of this runtime is active besides the caller (a task being
+    /// polled on this thread, or the future of a `block_on` on it); see
+    /// `rt::settle`. A current-thread runtime has no other thread: its
+    /// answer is `None` or `Queued`.
+    pub(crate) fn activity_besides_caller(&self) -> Activity {
+        match self {
+            Scheduler::MultiThread(h) => h.shared.activity_besides(worker::current_index_in(h)),
+            Scheduler::CurrentThread(h) => {
+                if h.is_idle_but_caller() {
+                    Activity::None
+                } else {
+                    Activity::Queued
+                }
+            }
+        }
+    }
+
+    /// Polls of tasks started so far, by every worker.
+    pub(crate) fn polls(&self) -> u64 {
+        match self {
+            Scheduler::MultiThread(h) => h.shared.polls(),
+            Scheduler::CurrentThread(h) => h.polls(),
         }
     }
 

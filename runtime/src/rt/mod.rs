@@ -14,6 +14,7 @@ mod implicit_local;
 mod join_set;
 mod metrics;
 mod runtime;
+mod settle;
 
 pub use builder::Builder;
 pub use context::{EnterGuard, TryCurrentError};
@@ -21,6 +22,7 @@ pub use handle::Handle;
 pub use join_set::JoinSet;
 pub use metrics::RuntimeMetrics;
 pub use runtime::Runtime;
+pub use settle::advance;
 
 use crate::blocking::Mandatory;
 use crate::task_core::JoinHandle;

@@ -119,6 +119,13 @@ impl Idle {
         unparked(self.state.load(SeqCst)) == 0
     }
 
+    /// Workers not counted parked: running, searching, or woken by a
+    /// notifier and not yet running. A snapshot (the paused clock's settle
+    /// check re-reads it on every poll).
+    pub(crate) fn unparked(&self) -> usize {
+        unparked(self.state.load(SeqCst))
+    }
+
     /// Every sleeping worker, for shutdown.
     pub(crate) fn all_workers(&self) -> std::ops::Range<usize> {
         0..self.num_workers

@@ -103,6 +103,20 @@ pub(crate) struct Shared {
     block_on_busy: AtomicUsize,
 }
 
+/// What a runtime is doing besides one caller (see
+/// `Shared::activity_besides`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Activity {
+    /// Nothing: every other worker parked, no other `block_on` awake, no
+    /// task queued.
+    None,
+    /// No task is queued, but another worker or `block_on` thread is awake
+    /// (running a task, or searching for one).
+    Running,
+    /// A task waits in a queue or LIFO slot.
+    Queued,
+}
+
 /// The scheduler of one runtime, as its tasks, workers and the runtime's own
 /// handle hold it. Cheap to clone; every clone refers to the same `Shared`.
 #[derive(Clone)]
@@ -262,6 +276,32 @@ impl Shared {
     /// a paused clock may jump to the next timer (auto-advance).
     pub(crate) fn is_idle(&self) -> bool {
         self.idle.all_parked() && self.block_on_busy.load(SeqCst) == 0 && !self.has_stealable_work()
+    }
+
+    /// What of this runtime is still active besides the caller: a task
+    /// being polled on worker `caller_worker`, or (`None`) a `block_on`
+    /// thread, which counts itself busy. The paused clock's `advance` waits
+    /// for `Activity::None` (`rt::settle`); each part is a snapshot, and the
+    /// caller asks again on every poll.
+    pub(crate) fn activity_besides(&self, caller_worker: Option<usize>) -> Activity {
+        let (awake_workers, awake_block_ons) = match caller_worker {
+            Some(_) => (1, 0),
+            None => (0, 1),
+        };
+        if self.has_stealable_work() || self.remotes.iter().any(|r| r.lifo.is_occupied()) {
+            Activity::Queued
+        } else if self.idle.unparked() != awake_workers
+            || self.block_on_busy.load(SeqCst) > awake_block_ons
+        {
+            Activity::Running
+        } else {
+            Activity::None
+        }
+    }
+
+    /// Polls started by all workers so far.
+    pub(crate) fn polls(&self) -> u64 {
+        self.remotes.iter().map(|r| r.stats.polls()).sum()
     }
 
     /// Called by a thread that just went idle (a parking worker, a sleeping

@@ -132,6 +132,21 @@ pub(crate) fn current_index() -> Option<usize> {
     ctx.core.try_borrow().ok().map(|c| c.index)
 }
 
+/// The index of the worker of `handle`'s runtime running on this thread, if
+/// this thread is one.
+pub(crate) fn current_index_in(handle: &Handle) -> Option<usize> {
+    let ctx = CURRENT.with(|c| c.get());
+    if ctx.is_null() {
+        return None;
+    }
+    // SAFETY: see `schedule`.
+    let ctx = unsafe { &*ctx };
+    if !ctx.handle.ptr_eq(handle) {
+        return None;
+    }
+    ctx.core.try_borrow().ok().map(|c| c.index)
+}
+
 struct ResetCurrent(*const WorkerContext);
 
 impl Drop for ResetCurrent {
