@@ -5,6 +5,10 @@
 //! voluntary context switch each. With a budget far above the gap (20 ms),
 //! it polls through the gaps and hardly ever sleeps. Every datagram is
 //! received either way.
+//!
+//! The same budget lets a `block_on` thread watch for the wake-up of a short
+//! wait on the workers instead of sleeping: with it, joining a task that
+//! runs for a few microseconds costs the `block_on` thread no sleep.
 
 mod common;
 
@@ -85,4 +89,50 @@ fn a_runtime_without_the_spin_serves_sockets_and_timers() {
             assert!(start.elapsed() >= Duration::from_millis(5));
         });
     }
+}
+
+/// Voluntary context switches of a `block_on` thread (named `name`) that
+/// spawns a short task on a two-worker runtime and joins it, `JOINS` times.
+fn block_on_sleeps_while_joining(name: &str, budget: Duration) -> u64 {
+    const JOINS: usize = 300;
+    let rt = Builder::new()
+        .worker_threads(2)
+        .idle_spin(budget)
+        .build()
+        .unwrap();
+    let name = name.to_string();
+    let thread = std::thread::Builder::new().name(name.clone());
+    let handle = thread
+        .spawn(move || {
+            // Warm up: the workers have started and run once.
+            rt.block_on(async { magpie::spawn(async {}).await.unwrap() });
+            let before = common::wakeups_of_threads(&name);
+            for i in 0..JOINS {
+                let sum = rt.block_on(async move {
+                    magpie::spawn(async move { (0..100u64).map(|x| x * i as u64).sum::<u64>() })
+                        .await
+                        .unwrap()
+                });
+                assert_eq!(sum, 4950 * i as u64);
+            }
+            common::wakeups_of_threads(&name) - before
+        })
+        .unwrap();
+    common::with_timeout(Duration::from_secs(60), move || handle.join().unwrap())
+}
+
+#[test]
+fn a_block_on_joining_short_tasks_spins_instead_of_sleeping() {
+    let off = block_on_sleeps_while_joining("bo-spin-off", Duration::ZERO);
+    let on = block_on_sleeps_while_joining("bo-spin-on", Duration::from_millis(20));
+    eprintln!("block_on sleeps for 300 joins: spin off {off}, spin on {on}");
+    assert!(
+        off >= 150,
+        "with the spin off the block_on thread should sleep for most joins: {off} for 300"
+    );
+    assert!(
+        on <= 60,
+        "with a 20 ms spin the block_on thread should catch the joins awake: {on} sleeps for 300 \
+         (spin off: {off})"
+    );
 }

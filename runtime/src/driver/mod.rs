@@ -54,11 +54,10 @@ mod idle_spin;
 pub(crate) mod maintenance;
 mod sleep;
 
-pub(crate) use idle_spin::DEFAULT_IDLE_SPIN;
+pub(crate) use idle_spin::{IdleSpin, DEFAULT_IDLE_SPIN};
 pub(crate) use maintenance::{MaintenanceClock, Polled};
 pub(crate) use sleep::{DriverSleep, Spin};
 
-use idle_spin::IdleSpin;
 use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
@@ -75,6 +74,10 @@ pub(crate) struct Driver {
     /// The timer shard used by threads that are not workers (one past the
     /// workers' own shards).
     outside_shard: usize,
+    /// `Builder::idle_spin`: how long an idle thread polls before it sleeps
+    /// (the driver's parked worker, and a `block_on` thread waiting on the
+    /// workers).
+    idle_spin: Duration,
 }
 
 impl Driver {
@@ -92,7 +95,13 @@ impl Driver {
             }),
             timer,
             outside_shard: num_workers,
+            idle_spin,
         }
+    }
+
+    /// The idle spin budget the runtime was built with (zero: no spinning).
+    pub(crate) fn idle_spin(&self) -> Duration {
+        self.idle_spin
     }
 
     pub(crate) fn shard_for_thread(&self) -> usize {

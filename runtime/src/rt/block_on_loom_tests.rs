@@ -37,8 +37,10 @@ impl BusyCount for Counter {
 
 /// The thread polls a future that is ready once `ready` is set (by the
 /// waker, before it wakes); `leftover` starts the parker with an unpark left
-/// over from an earlier wake, so the first park returns at once.
-fn model(leftover: bool) {
+/// over from an earlier wake, so the first park returns at once; `spin`
+/// adds the look for a wake that the idle spin takes before the sleep (a
+/// wake it sees leaves an unpark behind, like `leftover`).
+fn model(leftover: bool, spin: bool) {
     loom::model(move || {
         let count = Arc::new(Counter {
             count: AtomicIsize::new(0),
@@ -68,6 +70,10 @@ fn model(leftover: bool) {
             if ready.load(SeqCst) {
                 break;
             }
+            // One look of the spin before sleeping.
+            if spin && accounting.is_woken() {
+                continue;
+            }
             if !accounting.try_sleep(&count) {
                 continue;
             }
@@ -88,10 +94,20 @@ fn model(leftover: bool) {
 
 #[test]
 fn loom_block_on_accounting_wake_races_the_sleep() {
-    model(false);
+    model(false, false);
+}
+
+#[test]
+fn loom_block_on_accounting_wake_races_the_spin_and_the_sleep() {
+    model(false, true);
 }
 
 #[test]
 fn loom_block_on_accounting_wake_races_a_leftover_unpark_and_the_exit() {
-    model(true);
+    model(true, false);
+}
+
+#[test]
+fn loom_block_on_accounting_wake_races_the_spin_and_a_leftover_unpark() {
+    model(true, true);
 }

@@ -163,7 +163,11 @@ impl Builder {
     /// How long a worker that runs out of work keeps polling the IO driver
     /// without blocking before it sleeps in `epoll_wait` (default 50 µs;
     /// `Duration::ZERO` turns the spin off). Not a tokio setting: tokio
-    /// always blocks at once.
+    /// always blocks at once. The same budget holds for a thread in
+    /// [`Runtime::block_on`] whose future waits while a worker is awake: it
+    /// watches for the wake-up that long before it sleeps (a `block_on`
+    /// that spawns a few tasks and joins them then takes microseconds, not
+    /// two thread wake-ups), and sleeps at once after a long wait.
     ///
     /// The spin is on only while it catches something: a worker spins
     /// after a blocking poll whose socket events came within the budget,
