@@ -55,9 +55,14 @@ fn worker_sleeps_while_receiving(name: &str, budget: Duration) -> u64 {
     sleeps
 }
 
+/// The counting tests run one at a time: a spinning runtime of one would take a
+/// core from the other.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn without_the_spin_the_worker_sleeps_between_events_and_with_it_it_does_not() {
     // One test, so the two runs do not compete for the cores.
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
 
     let off = worker_sleeps_while_receiving("spin-off", Duration::ZERO);
     let on = worker_sleeps_while_receiving("spin-on", Duration::from_millis(20));
@@ -92,11 +97,13 @@ fn a_runtime_without_the_spin_serves_sockets_and_timers() {
 }
 
 /// Voluntary context switches of a `block_on` thread (named `name`) that
-/// spawns a short task on a two-worker runtime and joins it, `JOINS` times.
+/// spawns a short task on a three-worker runtime and joins it, `JOINS` times.
+/// (The thread watches only while some worker but not every one is awake;
+/// three leave room when a second worker is woken to look for work.)
 fn block_on_sleeps_while_joining(name: &str, budget: Duration) -> u64 {
     const JOINS: usize = 300;
     let rt = Builder::new()
-        .worker_threads(2)
+        .worker_threads(3)
         .idle_spin(budget)
         .build()
         .unwrap();
@@ -123,6 +130,7 @@ fn block_on_sleeps_while_joining(name: &str, budget: Duration) -> u64 {
 
 #[test]
 fn a_block_on_joining_short_tasks_spins_instead_of_sleeping() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let off = block_on_sleeps_while_joining("bo-spin-off", Duration::ZERO);
     let on = block_on_sleeps_while_joining("bo-spin-on", Duration::from_millis(20));
     eprintln!("block_on sleeps for 300 joins: spin off {off}, spin on {on}");
