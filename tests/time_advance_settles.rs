@@ -4,38 +4,16 @@
 //! it returns, and a task that never stops (looping on `yield_now`, or
 //! blocking its thread) delays it only boundedly.
 
+mod common;
+
 use magpie::runtime::{Builder, Runtime};
 use magpie::sync::mpsc;
 use magpie::time::{self, Duration, Instant};
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
 
-fn paused_runtimes() -> Vec<(&'static str, Runtime)> {
-    vec![
-        (
-            "current_thread",
-            Builder::new_current_thread()
-                .start_paused(true)
-                .build()
-                .unwrap(),
-        ),
-        (
-            "multi_thread(2)",
-            Builder::new()
-                .worker_threads(2)
-                .start_paused(true)
-                .build()
-                .unwrap(),
-        ),
-        (
-            "multi_thread(4)",
-            Builder::new()
-                .worker_threads(4)
-                .start_paused(true)
-                .build()
-                .unwrap(),
-        ),
-    ]
+fn paused_runtimes() -> Vec<(String, Runtime)> {
+    common::paused_runtimes(&[2, 4])
 }
 
 /// Sleepers spawned right before `advance` (no yield between) sleep from the

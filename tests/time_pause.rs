@@ -5,29 +5,15 @@
 //! `spawn_blocking` job or socket traffic holds it, and misuse panics with a
 //! message that says what to do.
 
+mod common;
+
 use magpie::net::{TcpListener, TcpStream};
 use magpie::runtime::{Builder, Runtime};
 use magpie::time::{self, Duration, Instant};
 use std::sync::{Arc, Mutex};
 
-fn paused_runtimes() -> Vec<(&'static str, Runtime)> {
-    vec![
-        (
-            "current_thread",
-            Builder::new_current_thread()
-                .start_paused(true)
-                .build()
-                .unwrap(),
-        ),
-        (
-            "multi_thread",
-            Builder::new()
-                .worker_threads(2)
-                .start_paused(true)
-                .build()
-                .unwrap(),
-        ),
-    ]
+fn paused_runtimes() -> Vec<(String, Runtime)> {
+    common::paused_runtimes(&[2])
 }
 
 #[test]

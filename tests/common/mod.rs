@@ -1,8 +1,9 @@
 //! Helpers shared by the root package's integration tests: building small
 //! runtimes, drop guards that report when a future's destructor ran, bounded
 //! waits that fail instead of hanging (from threads and from async code),
-//! thread-callback counters, a counting waker, the descriptor limit and the
-//! voluntary context switches of a runtime's named threads.
+//! thread-callback counters, a counting waker, the descriptor limit, the
+//! voluntary context switches of a runtime's named threads, and runtimes on a
+//! paused clock.
 //!
 //! Each test binary uses only some of these, hence the `dead_code` allowance.
 
@@ -25,6 +26,28 @@ pub const HANG_LIMIT: Duration = Duration::from_secs(20);
 /// `millis` milliseconds.
 pub fn ms(millis: u64) -> Duration {
     Duration::from_millis(millis)
+}
+
+/// Runtimes whose clock starts paused, named for assertion messages: the
+/// current-thread flavor, then a multi-thread one for each entry of
+/// `workers`.
+pub fn paused_runtimes(workers: &[usize]) -> Vec<(String, Runtime)> {
+    let mut runtimes = vec![(
+        "current_thread".to_string(),
+        Builder::new_current_thread()
+            .start_paused(true)
+            .build()
+            .unwrap(),
+    )];
+    for &n in workers {
+        let rt = Builder::new()
+            .worker_threads(n)
+            .start_paused(true)
+            .build()
+            .unwrap();
+        runtimes.push((format!("multi_thread({n})"), rt));
+    }
+    runtimes
 }
 
 /// A runtime with `workers` worker threads and otherwise default settings.

@@ -151,11 +151,11 @@ impl FakeDriver {
     /// The driver as `park_driver` sees it, spinning at most `spins` times
     /// (a non-blocking look that consumes a pending wake, like a zero-timeout
     /// poll seeing the wake-up event) before it blocks.
-    fn sleep(&self, spins: usize) -> FakeSleep<'_> {
+    fn sleep(&self, spins: usize, look_first: bool) -> FakeSleep<'_> {
         FakeSleep {
             driver: self,
             spins,
-            look_first: false,
+            look_first,
         }
     }
 }
@@ -197,9 +197,10 @@ impl DriverSleep for FakeSleep<'_> {
 }
 
 /// A worker sleeping in the IO driver (`park_driver`, after `spins` spins
-/// on it) while another thread unparks it once, and the worker parks until
-/// it sees the flag set before the unpark. Never a deadlock.
-fn park_driver_until_unparked(spins: usize) {
+/// on it, its block looking first when `look_first`) while another thread
+/// unparks it once, and the worker parks until it sees the flag set before
+/// the unpark. Never a deadlock.
+fn park_driver_until_unparked(spins: usize, look_first: bool) {
     let parker = Arc::new(Parker::new());
     let driver = Arc::new(FakeDriver::new());
     let flag = Arc::new(AtomicBool::new(false));
@@ -210,7 +211,7 @@ fn park_driver_until_unparked(spins: usize) {
         p.unpark_or(|| d.wake());
     });
     while !flag.load(Relaxed) {
-        parker.park_driver(&mut driver.sleep(spins));
+        parker.park_driver(&mut driver.sleep(spins, look_first));
     }
     unparker.join().unwrap();
 }
@@ -220,7 +221,9 @@ fn park_driver_until_unparked(spins: usize) {
 /// after it.
 #[test]
 fn loom_park_driver_unpark() {
-    check("park_driver_unpark", None, || park_driver_until_unparked(0));
+    check("park_driver_unpark", None, || {
+        park_driver_until_unparked(0, false)
+    });
 }
 
 /// Spinning twice before blocking: the unpark also lands before the spin,
@@ -229,7 +232,7 @@ fn loom_park_driver_unpark() {
 #[test]
 fn loom_park_driver_spin_then_block() {
     check("park_driver_spin_then_block", None, || {
-        park_driver_until_unparked(2)
+        park_driver_until_unparked(2, false)
     });
 }
 
@@ -240,20 +243,7 @@ fn loom_park_driver_spin_then_block() {
 #[test]
 fn loom_park_driver_look_then_block() {
     check("park_driver_look_then_block", None, || {
-        let parker = Arc::new(Parker::new());
-        let driver = Arc::new(FakeDriver::new());
-        let flag = Arc::new(AtomicBool::new(false));
-        let (p, d, f) = (parker.clone(), driver.clone(), flag.clone());
-        let unparker = thread::spawn(move || {
-            f.store(true, Relaxed);
-            p.unpark_or(|| d.wake());
-        });
-        while !flag.load(Relaxed) {
-            let mut sleep = driver.sleep(0);
-            sleep.look_first = true;
-            parker.park_driver(&mut sleep);
-        }
-        unparker.join().unwrap();
+        park_driver_until_unparked(0, true)
     });
 }
 
@@ -278,7 +268,7 @@ fn loom_park_condvar_then_driver() {
             parker.park();
         }
         while stage.load(Relaxed) < 2 {
-            parker.park_driver(&mut driver.sleep(1));
+            parker.park_driver(&mut driver.sleep(1, false));
         }
         unparker.join().unwrap();
     });
