@@ -57,7 +57,7 @@ impl Scheduler {
     pub(crate) fn timer_shard(&self) -> usize {
         match self {
             Scheduler::MultiThread(h) => {
-                worker::current_index().unwrap_or_else(|| h.driver().shard_for_thread())
+                worker::current_index_in(h).unwrap_or_else(|| h.driver().shard_for_thread())
             }
             // One thread runs everything: one shard for all.
             Scheduler::CurrentThread(_) => 0,

@@ -121,17 +121,6 @@ fn push_local(shared: &Shared, core: &Core, task: Task) {
     core.local.push_back(task, |spilled| shared.spill(spilled));
 }
 
-/// The index of the worker running on this thread, if any.
-pub(crate) fn current_index() -> Option<usize> {
-    let ctx = CURRENT.with(|c| c.get());
-    if ctx.is_null() {
-        return None;
-    }
-    // SAFETY: see `schedule`.
-    let ctx = unsafe { &*ctx };
-    ctx.core.try_borrow().ok().map(|c| c.index)
-}
-
 /// The index of the worker of `handle`'s runtime running on this thread, if
 /// this thread is one.
 pub(crate) fn current_index_in(handle: &Handle) -> Option<usize> {
